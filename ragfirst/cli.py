@@ -1,0 +1,41 @@
+"""The `ragfirst` command: parses arguments and dispatches to the feature modules.
+
+Each subcommand's work lives in its own module and is imported only when that
+subcommand runs, so `ragfirst --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ragfirst", description="ragfirst course tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    # Subcommands register here, one block each: sub.add_parser(...).set_defaults(run=...)
+    # roi (issue 5): the seed's ROI template for a project file
+    roi = sub.add_parser("roi", help="compare the four AI approaches' cost and ROI for a project (YAML/JSON)")
+    roi.add_argument("project", help="project file: domain, complexity, data_available, performance_requirement, budget (만원)")
+    roi.add_argument("--json", action="store_true", help="print a JSON list of the result dicts")
+    roi.set_defaults(run=lambda args: __import__("ragfirst.roi", fromlist=["run_cli"]).run_cli(args))
+    # decide (issue 5): the seed's decision flowchart for a project file
+    decide = sub.add_parser("decide", help="walk the decision flowchart for a project (YAML/JSON)")
+    decide.add_argument("project", help="project file with the flowchart answers, data_available and budget (만원)")
+    decide.add_argument("--json", action="store_true", help="print recommendation, choice_number, path, reasons as JSON")
+    decide.set_defaults(run=lambda args: __import__("ragfirst.decide", fromlist=["run_cli"]).run_cli(args))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"ragfirst {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
