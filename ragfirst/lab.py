@@ -27,6 +27,7 @@ def free_port(preferred: int = 8888, attempts: int = 50) -> int:
 
 def lab_command(port: int, token: str, open_browser: bool) -> list[str]:
     """The jupyter command line: loopback only, no update checks or news fetches."""
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # containers, CI
     return [
         sys.executable, "-m", "jupyter", "lab", FIRST_NOTEBOOK,
         "--ServerApp.ip=127.0.0.1",
@@ -38,6 +39,7 @@ def lab_command(port: int, token: str, open_browser: bool) -> list[str]:
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
+        *as_root,
     ]
 
 
