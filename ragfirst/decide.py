@@ -1,0 +1,368 @@
+"""The seed's decision flowchart and checklists as code.
+
+The seed's flowchart (002, "결정 플로우차트") asks its questions in order and stops
+at the first "Yes". Real projects often need several techniques at once (the
+seed's own checklist asks "하이브리드: 복합적 요구사항으로 여러 기법 조합이 필요한가?",
+and its scenario 1 answer is RAG + fine-tuning), so ``decide`` keeps asking the
+remaining questions after a "Yes" and combines every technique that applies.
+The answer numbers follow the seed's scenario options:
+1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ragfirst.config import DATA_DIR
+from ragfirst.roi import ProjectError, check_budget, initial_cost, load_costs, load_project, parse_number
+
+DATA_TARGET = 10_000  # seed: "고품질 데이터 10K+ 보유?"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One box of the seed's flowchart; ``kind`` is start, question or outcome."""
+
+    id: str
+    label: str
+    kind: str
+    fill: str = "#ffffff"
+
+
+NODES: dict[str, Node] = {n.id: n for n in (
+    Node("A", "AI 프로젝트 시작", "start"),
+    Node("B", "간단한 프롬프트로 가능?", "question"),
+    Node("C", "프롬프트 엔지니어링", "outcome", "#c8e6c9"),
+    Node("D", "외부 지식 필요?", "question"),
+    Node("E", "RAG 시스템 구축", "outcome", "#e1f5fe"),
+    Node("F", "실시간 데이터/도구 필요?", "question"),
+    Node("G", "Tool Use 구현", "outcome", "#fff3e0"),
+    Node("H", "매우 특화된 행동 필요?", "question"),
+    Node("I", "요구사항 재검토", "outcome"),
+    Node("J", "고품질 데이터 10K+ 보유?", "question"),
+    Node("K", "데이터 수집 또는 다른 방법", "outcome"),
+    Node("L", "비용 투자 가능?", "question"),
+    Node("M", "RAG + Tool Use 조합", "outcome", "#f3e5f5"),
+    Node("N", "파인튜닝 진행", "outcome", "#ffebee"),
+)}
+# (from, to, answer) exactly as in the seed's Mermaid source.
+EDGES: tuple[tuple[str, str, str | None], ...] = (
+    ("A", "B", None), ("B", "C", "Yes"), ("B", "D", "No"), ("D", "E", "Yes"), ("D", "F", "No"),
+    ("F", "G", "Yes"), ("F", "H", "No"), ("H", "I", "No"), ("H", "J", "Yes"), ("J", "K", "No"),
+    ("J", "L", "Yes"), ("L", "M", "No"), ("L", "N", "Yes"),
+)
+
+QUESTION_FIELDS = {
+    "B": "simple_prompt_sufficient",
+    "D": "needs_external_knowledge",
+    "F": "needs_realtime_tools",
+    "H": "needs_specialized_behavior",
+}
+TECHNIQUE_LABELS = {"rag": "RAG", "tool": "Tool Use", "finetuning": "파인튜닝"}
+SINGLE_CHOICES = {
+    "rag": (2, "RAG 시스템 구축"),
+    "tool": (3, "Tool Use 구현"),
+    "finetuning": (4, "파인튜닝 진행"),
+}
+# Tasks where a language model is at most one part of the system.
+NON_TEXT_TASKS = {
+    "vision": "영상·이미지 판독은 LLM이 아니라 검증된 비전 모델(예: CT 판독 모델)이 핵심입니다. "
+              "여기서 '파인튜닝'은 LLM이 아니라 그 모델의 학습을 뜻하며, LLM은 판독문 작성·가이드라인 검색 같은 보조 역할입니다.",
+    "recommendation": "개인화 추천은 구매 이력으로 학습하는 추천 모델(협업 필터링, 랭킹 모델)이 핵심입니다. "
+                      "LLM은 추천 이유 설명이나 상품 정보 검색(RAG) 같은 보조 역할입니다.",
+    "tabular": "표 형식 데이터의 예측은 LLM보다 전통적 머신러닝 모델이 더 싸고 정확합니다.",
+}
+
+
+def finetuning_investment() -> float:
+    """Up-front cost of fine-tuning in 만원, from the ROI cost table (development + initial training).
+
+    The seed's checklist says "500만원 이상", but its own cost table adds 300 of
+    initial training to the 500 of development; the table is the one source used.
+    """
+    return initial_cost(load_costs()["finetuning"])
+
+
+@dataclass(frozen=True)
+class Step:
+    """A question answered on the way through the flowchart."""
+
+    node: str
+    answer: str  # "Yes" | "No" | "" (start or outcome)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The recommendation, its number in the seed's options, and how it was reached."""
+
+    recommendation: str
+    choice_number: int | None
+    techniques: tuple[str, ...]
+    steps: tuple[Step, ...]
+    caveats: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> list[str]:
+        """Node ids visited, in order (``A`` ... outcome boxes)."""
+        return [step.node for step in self.steps]
+
+    @property
+    def reasons(self) -> list[str]:
+        return [step.reason for step in self.steps if step.reason]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's ``--json`` shape."""
+        return {"recommendation": self.recommendation, "choice_number": self.choice_number,
+                "path": self.path, "reasons": self.reasons, "caveats": list(self.caveats)}
+
+
+def _flag(project: Mapping[str, Any], name: str) -> bool:
+    value = project.get(name)
+    if not isinstance(value, bool):
+        raise ProjectError(f"project['{name}']={value!r}: true 또는 false가 필요합니다 "
+                           f"(플로우차트 질문 '{NODES[_node_of(name)].label}'에 대한 답).")
+    return value
+
+
+def _node_of(field_name: str) -> str:
+    return next(node for node, name in QUESTION_FIELDS.items() if name == field_name)
+
+
+def decide(project: Mapping[str, Any]) -> Decision:
+    """Walk the seed's flowchart for ``project`` and return the recommendation and the path.
+
+    Needed fields: the four flowchart answers (``simple_prompt_sufficient``,
+    ``needs_external_knowledge``, ``needs_realtime_tools``,
+    ``needs_specialized_behavior``: true/false), ``data_available`` (건) and
+    ``budget`` (만원, up-front). Optional: ``task_type`` (text, vision,
+    recommendation, tabular) and ``performance_requirement`` (%), used for caveats.
+    """
+    if not isinstance(project, Mapping):
+        raise ProjectError("project: dict(필드 이름 -> 값)가 필요합니다.")
+    answers = {node: _flag(project, name) for node, name in QUESTION_FIELDS.items()}
+    for name in ("data_available", "budget"):
+        if project.get(name) is None:
+            raise ProjectError(f"project['{name}']가 없습니다. 기대하는 값: "
+                               + ("보유한 고품질 데이터 건수" if name == "data_available" else "초기 투자 가능 예산(만원)"))
+    data = parse_number(project["data_available"], "project['data_available']", "건")
+    if data < 0:
+        raise ProjectError(f"project['data_available']={data:g}: 0 이상의 건수가 필요합니다.")
+    budget = check_budget(project["budget"])
+    needed = finetuning_investment()
+
+    steps = [Step("A", "", "")]
+    techniques: list[str] = []
+    yes_no = {True: "Yes", False: "No"}
+    steps.append(Step("B", yes_no[answers["B"]],
+                      "간단한 프롬프트로 충분합니다." if answers["B"] else "간단한 프롬프트만으로는 부족합니다."))
+    if answers["B"]:
+        steps.append(Step("C", "", "가장 싸고 빠른 프롬프트 엔지니어링부터 시작합니다."))
+        return Decision("프롬프트 엔지니어링", 1, ("prompt",), tuple(steps), _caveats(project))
+
+    steps.append(Step("D", yes_no[answers["D"]], "외부 지식(문서, DB)이 필요합니다." if answers["D"] else "외부 지식은 필요 없습니다."))
+    if answers["D"]:
+        steps.append(Step("E", "", "문서를 검색해 답에 넣는 RAG가 필요합니다."))
+        techniques.append("rag")
+    steps.append(Step("F", yes_no[answers["F"]],
+                      "실시간 데이터나 외부 시스템 연동이 필요합니다." if answers["F"] else "실시간 데이터/도구는 필요 없습니다."))
+    if answers["F"]:
+        steps.append(Step("G", "", "도구 호출(Tool Use)로 실시간 데이터와 시스템을 연결합니다."))
+        techniques.append("tool")
+    steps.append(Step("H", yes_no[answers["H"]],
+                      "매우 특화된 행동(형식, 용어, 판단)이 필요합니다." if answers["H"] else "매우 특화된 행동은 필요 없습니다."))
+    if answers["H"]:
+        enough_data = data >= DATA_TARGET
+        steps.append(Step("J", yes_no[enough_data], f"고품질 데이터 {data:,.0f}건: 기준 {DATA_TARGET:,}건 "
+                          + ("이상입니다." if enough_data else "미만입니다.")))
+        if not enough_data:
+            steps.append(Step("K", "", "파인튜닝하기엔 데이터가 부족합니다: 데이터를 모으면서 다른 방법을 씁니다."))
+        else:
+            can_invest = budget >= needed
+            steps.append(Step("L", yes_no[can_invest], f"초기 투자 예산 {budget:,.0f}만원, 파인튜닝 초기 비용 {needed:,.0f}만원: "
+                              + ("투자할 수 있습니다." if can_invest else "투자하기 어렵습니다.")))
+            if can_invest:
+                steps.append(Step("N", "", "데이터와 예산이 있어 파인튜닝을 진행할 수 있습니다."))
+                techniques.append("finetuning")
+            else:
+                steps.append(Step("M", "", "예산이 모자라 파인튜닝 대신 RAG와 Tool Use를 조합합니다."))
+                techniques += [t for t in ("rag", "tool") if t not in techniques]
+    elif not techniques:
+        steps.append(Step("I", "", "어떤 기법도 필요하다는 답이 없습니다: 요구사항을 다시 검토합니다."))
+
+    return Decision(*_name(techniques, steps), tuple(techniques), tuple(steps), _caveats(project))
+
+
+def _name(techniques: list[str], steps: list[Step]) -> tuple[str, int | None]:
+    if not techniques:
+        return ("데이터 수집 또는 다른 방법", None) if steps[-1].node == "K" else ("요구사항 재검토", None)
+    if len(techniques) == 1:
+        return SINGLE_CHOICES[techniques[0]][1], SINGLE_CHOICES[techniques[0]][0]
+    return "하이브리드 (" + " + ".join(TECHNIQUE_LABELS[t] for t in techniques) + ")", 5
+
+
+def _caveats(project: Mapping[str, Any]) -> tuple[str, ...]:
+    notes = []
+    task = project.get("task_type", "text")
+    if task != "text":
+        if task not in NON_TEXT_TASKS:
+            raise ProjectError(f"project['task_type']={task!r}: text, {', '.join(NON_TEXT_TASKS)} 중 하나여야 합니다.")
+        notes.append(NON_TEXT_TASKS[task])
+    requirement = project.get("performance_requirement")
+    if requirement is not None and parse_number(requirement, "project['performance_requirement']", "%") >= 99:
+        notes.append("99% 이상의 정확도는 어떤 접근법도 보장하지 못합니다: 전문가 검토(사람의 최종 확인)와 "
+                     "규제 요건(예: 의료기기 인허가)을 설계에 넣어야 합니다.")
+    return tuple(notes)
+
+
+# --- checklists -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One checkbox of a seed checklist and how a project answers it."""
+
+    id: str
+    text: str  # the seed's wording (002, 체크리스트)
+    fields: tuple[str, ...]  # project fields the answer comes from
+    rule: Callable[[Mapping[str, Any]], bool]
+    note: str = ""
+
+
+def _true(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    def rule(project: Mapping[str, Any]) -> bool:
+        if not isinstance(project[name], bool):
+            raise ProjectError(f"project['{name}']={project[name]!r}: true 또는 false가 필요합니다.")
+        return project[name]
+    return rule
+
+
+BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
+    ChecklistItem("prompt_tried", "프롬프트 최적화를 충분히 시도했는가?", ("prompt_optimization_tried",), _true("prompt_optimization_tried")),
+    ChecklistItem("rag_not_enough", "RAG로 해결되지 않는가?", ("rag_insufficient",), _true("rag_insufficient")),
+    ChecklistItem("tools_not_enough", "Tool Use로 해결되지 않는가?", ("tool_use_insufficient",), _true("tool_use_insufficient")),
+    ChecklistItem("specialized", "정말로 도메인-특화 행동이 필요한가?", ("needs_specialized_behavior",), _true("needs_specialized_behavior")),
+    ChecklistItem("data_10k", "고품질 데이터 10,000+ 보유하고 있는가?", ("data_available",),
+                  lambda p: float(p["data_available"]) >= DATA_TARGET),
+    ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
+                  lambda p: float(p["budget"]) >= finetuning_investment(),
+                  "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값으로 확인합니다."),
+    ChecklistItem("model_ops", "지속적인 모델 관리 리소스가 있는가?", ("has_model_ops_team",), _true("has_model_ops_team")),
+    ChecklistItem("critical", "성능 개선이 비즈니스에 치명적으로 중요한가?", ("performance_critical",), _true("performance_critical")),
+)
+
+ALTERNATIVES_FIRST: tuple[ChecklistItem, ...] = (
+    ChecklistItem("rag", "RAG: 최신 정보나 대량 문서 기반 답변이 필요한가?", ("needs_external_knowledge",), _true("needs_external_knowledge")),
+    ChecklistItem("tool_use", "Tool Use: 실시간 데이터나 외부 시스템 연동이 필요한가?", ("needs_realtime_tools",), _true("needs_realtime_tools")),
+    ChecklistItem("hybrid", "하이브리드: 복합적 요구사항으로 여러 기법 조합이 필요한가?",
+                  ("needs_external_knowledge", "needs_realtime_tools", "needs_specialized_behavior"),
+                  lambda p: sum(bool(p[n]) for n in ("needs_external_knowledge", "needs_realtime_tools", "needs_specialized_behavior")) >= 2),
+)
+
+CHECKLISTS = {"before_finetuning": BEFORE_FINETUNING, "alternatives_first": ALTERNATIVES_FIRST}
+
+
+@dataclass(frozen=True)
+class ChecklistScore:
+    """Which boxes a project ticks; unanswered ones name the missing project fields."""
+
+    name: str
+    checked: tuple[str, ...]
+    unchecked: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    total: int
+    verdict: str
+
+    @property
+    def score(self) -> int:
+        return len(self.checked)
+
+
+def score_checklist(name: str, project: Mapping[str, Any]) -> ChecklistScore:
+    """Score one of the seed's checklists (``before_finetuning`` or ``alternatives_first``).
+
+    Fine-tuning is worth considering only when every box of ``before_finetuning``
+    is ticked; any ticked box of ``alternatives_first`` points to that technique first.
+    """
+    if name not in CHECKLISTS:
+        raise ProjectError(f"checklist={name!r}: 가능한 값: {', '.join(CHECKLISTS)}")
+    checked, unchecked, unanswered = [], [], []
+    for item in CHECKLISTS[name]:
+        if any(project.get(f) is None for f in item.fields):
+            unanswered.append(item.id)
+        elif item.rule(project):
+            checked.append(item.id)
+        else:
+            unchecked.append(item.id)
+    total = len(CHECKLISTS[name])
+    if name == "before_finetuning":
+        if len(checked) == total:
+            verdict = "모든 항목을 충족합니다: 파인튜닝을 검토할 만합니다."
+        else:
+            verdict = f"{total}개 중 {len(checked)}개 충족: 파인튜닝보다 대안을 먼저 쓰세요."
+    else:
+        labels = {"rag": "RAG", "tool_use": "Tool Use", "hybrid": "하이브리드"}
+        verdict = ("먼저 검토할 대안: " + ", ".join(labels[c] for c in checked)) if checked else "해당하는 대안이 없습니다."
+    if unanswered:
+        missing = sorted({f for item in CHECKLISTS[name] if item.id in unanswered for f in item.fields if project.get(f) is None})
+        verdict += f" (답하지 않은 항목 {len(unanswered)}개: 프로젝트에 {', '.join(missing)} 필드를 채우세요)"
+    return ChecklistScore(name, tuple(checked), tuple(unchecked), tuple(unanswered), total, verdict)
+
+
+def checklist_table(name: str, project: Mapping[str, Any]):
+    """One row per checkbox: the seed's text, the project's answer (☑/☐/?), and notes."""
+    import pandas as pd
+
+    result = score_checklist(name, project)
+    mark = {**{i: "☑" for i in result.checked}, **{i: "☐" for i in result.unchecked}, **{i: "?" for i in result.unanswered}}
+    return pd.DataFrame([(mark[item.id], item.text, ", ".join(item.fields), item.note) for item in CHECKLISTS[name]],
+                        columns=["답", "항목 (원문)", "프로젝트 필드", "메모"])
+
+
+def format_decision(decision: Decision) -> str:
+    """Terminal text: recommendation, the path with answers, reasons and caveats."""
+    choice = "-" if decision.choice_number is None else str(decision.choice_number)
+    lines = [f"추천: {decision.recommendation} (선택지 번호: {choice})", "경로:"]
+    for step in decision.steps:
+        answer = f" → {step.answer}" if step.answer else ""
+        lines.append(f"  {step.node}. {NODES[step.node].label}{answer}")
+    lines.append("이유:")
+    lines += [f"  - {reason}" for reason in decision.reasons]
+    if decision.caveats:
+        lines.append("주의:")
+        lines += [f"  - {note}" for note in decision.caveats]
+    return "\n".join(lines)
+
+
+def run_cli(args) -> int:
+    """``ragfirst decide PROJECT.yaml [--json]``."""
+    decision = decide(load_project(args.project))
+    print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2) if args.json else format_decision(decision))
+    return 0
+
+
+def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The seed's scenarios and assignment projects from ``data/scenarios.yaml``."""
+    import yaml
+
+    path = Path(path) if path is not None else DATA_DIR / "scenarios.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"시나리오 파일이 없습니다: {path}")
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for number, entry in enumerate(entries, start=1):
+        for key in ("id", "kind", "title", "project"):
+            if key not in entry:
+                raise ProjectError(f"{path.name}: {number}번째 항목에 '{key}'가 없습니다.")
+    return entries
+
+
+def scenario(scenario_id: str, path: str | Path | None = None) -> dict[str, Any]:
+    """One entry of ``data/scenarios.yaml`` by id (``legal_contract``, ``startup_chatbot``, ...)."""
+    entries = load_scenarios(path)
+    for entry in entries:
+        if entry["id"] == scenario_id:
+            return entry
+    raise ProjectError(f"scenario_id={scenario_id!r}: 가능한 값: {', '.join(e['id'] for e in entries)}")

@@ -1,0 +1,520 @@
+"""The seed's ROI template made real: costs, expected performance, business value, ROI.
+
+The seed (002, "ROI 계산 템플릿") calls three helpers it never defines. Here they
+are explicit models whose every number lives in a data file with its source:
+
+* ``data/roi/costs.csv``: the seed's cost table (만원), each item with a period.
+* ``data/roi/assumptions.csv``: expected performance by approach and complexity,
+  the fine-tuning data penalty, the value model and per-domain defaults.
+
+Models (all amounts in 만원):
+
+* cost over ``m`` months = one-off items + ``m`` x monthly items
+  + ``m // 6`` x six-monthly items (charged in months 6, 12, 18, ...).
+* expected performance (%) = table[approach][complexity]
+  - ``gap.external_knowledge`` if the project needs outside knowledge and the
+    approach has no retrieval (all but RAG)
+  - ``gap.realtime_tools`` if it needs live data/tools and the approach has none
+    (all but Tool Use)
+  - for fine-tuning ``data_penalty x (1 - data_available / data_target)`` when
+    data is short. ``measured_performance`` in the project replaces all of this
+    with your own measurement.
+* business value per year = 12 x monthly_volume x cost_per_manual_handling
+  x performance/100 x requirement factor, where the factor is 1 when the
+  requirement is met and loses ``shortfall_penalty`` per missing point (floor 0).
+* ROI % = (business value - annual cost) / annual cost x 100 (the seed's formula;
+  annual cost = first 12 months, one-off costs included).
+* budget = what can be invested up front: an approach is within budget when its
+  one-off cost fits. Running costs are what ROI weighs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from ragfirst.config import DATA_DIR
+
+ROI_DIR = DATA_DIR / "roi"
+COSTS_CSV = ROI_DIR / "costs.csv"
+ASSUMPTIONS_CSV = ROI_DIR / "assumptions.csv"
+
+APPROACHES = ("prompt_engineering", "rag_system", "tool_use", "finetuning")
+APPROACH_LABELS = {
+    "prompt_engineering": "프롬프트 엔지니어링",
+    "rag_system": "RAG 시스템",
+    "tool_use": "Tool Use",
+    "finetuning": "파인튜닝",
+}
+PERIODS = ("one-off", "monthly", "every 6 months")
+COMPLEXITIES = ("low", "medium", "high")
+HORIZON_MONTHS = 36
+# A budget this large in 만원 (100억원) is almost surely a figure typed in 원.
+MAX_BUDGET_MANWON = 1_000_000
+
+
+class ProjectError(ValueError):
+    """A project or cost input is wrong; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """One line of the cost table, in 만원."""
+
+    approach: str
+    item: str
+    value: float
+    period: str
+    source: str = ""
+    note: str = ""
+
+    def total(self, months: int) -> float:
+        """What this item costs over the first ``months`` months."""
+        if self.period == "one-off":
+            return self.value if months >= 1 else 0.0
+        if self.period == "monthly":
+            return self.value * months
+        return self.value * (months // 6)
+
+    def in_month(self, month: int) -> float:
+        """What this item costs in month ``month`` (1-based)."""
+        return self.total(month) - self.total(month - 1)
+
+
+Costs = Mapping[str, tuple[CostItem, ...]]
+
+
+def parse_number(value: Any, field: str, unit: str) -> float:
+    """``value`` as a finite float, or a ProjectError naming ``field`` and ``unit``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(str(value).replace(",", ""))
+        except ValueError:
+            raise ProjectError(f"{field}={value!r}: 숫자가 아닙니다. {unit} 단위의 숫자로 적어 주세요.") from None
+    value = float(value)
+    if not math.isfinite(value):
+        raise ProjectError(f"{field}={value!r}: 유한한 숫자({unit})가 필요합니다.")
+    return value
+
+
+def load_costs(path: Path = COSTS_CSV) -> dict[str, tuple[CostItem, ...]]:
+    """Read the cost table; every row must have a known approach, period and a value >= 0 만원."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"비용 표가 없습니다: {path} (data/roi/costs.csv를 복원해 주세요)")
+    table: dict[str, list[CostItem]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            where = f"{Path(path).name}:{line} ({row.get('approach')}.{row.get('item')})"
+            if row.get("unit") != "만원":
+                raise ProjectError(f"{where}: unit={row.get('unit')!r}, 비용은 만원 단위여야 합니다.")
+            table.setdefault(row["approach"], []).append(
+                _checked_item(
+                    CostItem(row["approach"], row["item"], row["value"], row["period"], row["source"], row["note"]),
+                    where,
+                )
+            )
+    return {name: tuple(items) for name, items in table.items()}
+
+
+def _checked_item(item: CostItem, where: str) -> CostItem:
+    if item.approach not in APPROACHES:
+        raise ProjectError(f"{where}: approach={item.approach!r}는 알 수 없는 접근법입니다. 가능한 값: {', '.join(APPROACHES)}")
+    if item.period not in PERIODS:
+        raise ProjectError(f"{where}: period={item.period!r}, 가능한 값: {', '.join(PERIODS)}")
+    value = parse_number(item.value, where, "만원")
+    if value < 0:
+        raise ProjectError(f"{where}: 비용 {value:g}만원은 음수입니다. 0 이상의 만원 금액을 적어 주세요.")
+    return replace(item, value=value)
+
+
+def load_assumptions(path: Path = ASSUMPTIONS_CSV) -> dict[str, float]:
+    """The model parameters by name (``performance.rag_system.medium`` -> 85.0)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["name"]: float(row["value"]) for row in csv.DictReader(handle)}
+
+
+def with_cost_overrides(costs: Costs, overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, tuple[CostItem, ...]]:
+    """A copy of ``costs`` with some item values replaced: ``{"rag_system": {"monthly_api": 120}}``.
+
+    Only existing items can be changed (their period stays that of the table),
+    so a typo cannot silently add a cost.
+    """
+    result = {name: tuple(items) for name, items in costs.items()}
+    for approach, changes in (overrides or {}).items():
+        if approach not in result:
+            raise ProjectError(f"cost_overrides.{approach}: 알 수 없는 접근법입니다. 가능한 값: {', '.join(APPROACHES)}")
+        if not isinstance(changes, Mapping):
+            raise ProjectError(f"cost_overrides.{approach}: 항목 이름과 만원 금액의 표(dict)가 필요합니다.")
+        items = {item.item: item for item in result[approach]}
+        for name, value in changes.items():
+            field = f"cost_overrides.{approach}.{name}"
+            if name not in items:
+                raise ProjectError(f"{field}: 알 수 없는 비용 항목입니다. 가능한 값: {', '.join(items)}")
+            items[name] = _checked_item(replace(items[name], value=value), field)
+        result[approach] = tuple(items.values())
+    return result
+
+
+def calculate_cost(items: tuple[CostItem, ...], months: int) -> float:
+    """Total cost in 만원 over the first ``months`` months."""
+    return sum(item.total(months) for item in items)
+
+
+def calculate_annual_cost(items: tuple[CostItem, ...]) -> float:
+    """The seed's 12-month total, one-off costs included."""
+    return calculate_cost(items, 12)
+
+
+def initial_cost(items: tuple[CostItem, ...]) -> float:
+    """The one-off part: what must be invested before the system runs."""
+    return sum(item.value for item in items if item.period == "one-off")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated project: the seed's five fields plus the value model's inputs."""
+
+    domain: str
+    complexity: str
+    data_available: int
+    performance_requirement: float
+    budget: float  # 만원, up-front investment available
+    monthly_volume: float  # cases per month
+    cost_per_manual_handling: float  # 만원 per case handled by a person
+    measured_performance: Mapping[str, float]
+    cost_overrides: Mapping[str, Mapping[str, Any]]
+    needs_external_knowledge: bool = False  # flowchart question D
+    needs_realtime_tools: bool = False  # flowchart question F
+
+
+REQUIRED_FIELDS = {
+    "domain": "텍스트 (예: customer_service)",
+    "complexity": "low / medium / high",
+    "data_available": "보유한 고품질 데이터 건수 (예: 5000)",
+    "performance_requirement": "필요한 정확도 % (0~100, 예: 85)",
+    "budget": "초기 투자 가능 예산, 만원 (예: 2000 = 2,000만원)",
+}
+
+
+def validate_project(project: Mapping[str, Any], assumptions: Mapping[str, float] | None = None) -> Project:
+    """Check a project dict (the seed's fields) and fill domain defaults; errors name the field."""
+    if not isinstance(project, Mapping):
+        raise ProjectError("project_requirements: dict(필드 이름 -> 값)가 필요합니다.")
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    for field, expected in REQUIRED_FIELDS.items():
+        if project.get(field) is None:
+            raise ProjectError(f"project_requirements['{field}']가 없습니다. 기대하는 값: {expected}")
+    domain = str(project["domain"]).strip()
+    complexity = str(project["complexity"]).strip().lower()
+    if complexity not in COMPLEXITIES:
+        raise ProjectError(f"project_requirements['complexity']={project['complexity']!r}: low / medium / high 중 하나여야 합니다.")
+    data = parse_number(project["data_available"], "project_requirements['data_available']", "건")
+    if data < 0 or data != int(data):
+        raise ProjectError(f"project_requirements['data_available']={project['data_available']!r}: 0 이상의 정수(건)가 필요합니다.")
+    requirement = parse_number(project["performance_requirement"], "project_requirements['performance_requirement']", "%")
+    if not 1 <= requirement <= 100:  # below 1 is almost surely a fraction (0.85 for 85%)
+        raise ProjectError(
+            f"project_requirements['performance_requirement']={requirement:g}: 1~100 사이의 %가 필요합니다 "
+            "(0.85가 아니라 85처럼 적어 주세요)."
+        )
+    budget = check_budget(project["budget"])
+    volume = _domain_default(project, assumptions, domain, "monthly_volume", "건/월")
+    handling = _domain_default(project, assumptions, domain, "cost_per_manual_handling", "만원/건")
+    measured = {}
+    for approach, value in (project.get("measured_performance") or {}).items():
+        field = f"measured_performance.{approach}"
+        _check_approach(approach, field)
+        measured[approach] = parse_number(value, field, "%")
+        if not 0 <= measured[approach] <= 100:
+            raise ProjectError(f"{field}={value!r}: 0~100 사이의 %가 필요합니다.")
+    flags = {}
+    for name in ("needs_external_knowledge", "needs_realtime_tools"):
+        flags[name] = project.get(name, False)
+        if not isinstance(flags[name], bool):
+            raise ProjectError(f"project_requirements['{name}']={flags[name]!r}: true 또는 false가 필요합니다.")
+    return Project(domain, complexity, int(data), requirement, budget, volume, handling, measured,
+                   dict(project.get("cost_overrides") or {}), **flags)
+
+
+def check_budget(value: Any) -> float:
+    field = "project_requirements['budget']"
+    budget = parse_number(value, field, "만원")
+    if budget < 0:
+        raise ProjectError(f"{field}={budget:g}: 예산은 0 이상의 만원 금액이어야 합니다.")
+    if budget >= MAX_BUDGET_MANWON:
+        raise ProjectError(
+            f"{field}={budget:,.0f}: 예산은 만원 단위입니다. 이 값은 원 단위로 보입니다 "
+            f"({budget:,.0f}원 = {budget / 10_000:,.0f}만원). budget: {budget / 10_000:g} 처럼 만원으로 적어 주세요."
+        )
+    return budget
+
+
+def _domain_default(project: Mapping[str, Any], assumptions: Mapping[str, float], domain: str, name: str, unit: str) -> float:
+    if project.get(name) is not None:
+        value = parse_number(project[name], f"project_requirements['{name}']", unit)
+    else:
+        key = f"domain.{domain}.{name}"
+        if key not in assumptions:
+            known = sorted({k.split(".")[1] for k in assumptions if k.startswith("domain.")})
+            raise ProjectError(
+                f"project_requirements['{name}']가 없고 도메인 '{domain}'의 기본값도 없습니다. "
+                f"{name}({unit})을 직접 적거나 기본값이 있는 도메인({', '.join(known)})을 쓰세요."
+            )
+        value = assumptions[key]
+    if value < 0:
+        raise ProjectError(f"project_requirements['{name}']={value:g}: 0 이상의 값({unit})이 필요합니다.")
+    return value
+
+
+def _check_approach(approach: Any, field: str = "approach") -> str:
+    if approach not in APPROACHES:
+        raise ProjectError(f"{field}={approach!r}: 알 수 없는 접근법입니다. 가능한 값: {', '.join(APPROACHES)}")
+    return approach
+
+
+def get_expected_performance(approach: str, project: Project, assumptions: Mapping[str, float] | None = None) -> float:
+    """Expected share of cases handled acceptably (%), from the assumption table or your measurement."""
+    _check_approach(approach)
+    if approach in project.measured_performance:
+        return project.measured_performance[approach]
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    performance = assumptions[f"performance.{approach}.{project.complexity}"]
+    if project.needs_external_knowledge and approach != "rag_system":
+        performance -= assumptions["gap.external_knowledge"]
+    if project.needs_realtime_tools and approach != "tool_use":
+        performance -= assumptions["gap.realtime_tools"]
+    if approach == "finetuning":
+        target = assumptions["finetuning.data_target"]
+        missing_share = max(0.0, 1 - project.data_available / target)
+        performance -= assumptions["finetuning.data_penalty"] * missing_share
+    return max(0.0, performance)
+
+
+def estimate_business_value(performance: float, project: Project, assumptions: Mapping[str, float] | None = None) -> float:
+    """Manual handling cost avoided per year (만원), discounted when the requirement is missed."""
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    shortfall = max(0.0, project.performance_requirement - performance)
+    factor = max(0.0, 1 - assumptions["value.shortfall_penalty"] * shortfall)
+    return 12 * project.monthly_volume * project.cost_per_manual_handling * performance / 100 * factor
+
+
+def payback_month(items: tuple[CostItem, ...], annual_value: float, horizon: int = HORIZON_MONTHS) -> int | None:
+    """First month whose cumulative value covers cumulative cost (value from month 1), else None."""
+    for month in range(1, horizon + 1):
+        if annual_value / 12 * month >= calculate_cost(items, month):
+            return month
+    return None
+
+
+def calculate_ai_approach_roi(
+    approach: str,
+    project_requirements: Mapping[str, Any],
+    costs: Costs | None = None,
+    assumptions: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The seed's function: one approach's annual cost, performance, value and ROI.
+
+    Returns the seed's keys (approach, annual_cost, expected_performance,
+    business_value, roi_percentage) plus initial_cost, total_cost_3y,
+    payback_month (None: not within 36 months), meets_requirement, within_budget.
+    """
+    _check_approach(approach)
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    project = validate_project(project_requirements, assumptions)
+    table = with_cost_overrides(load_costs() if costs is None else costs, project.cost_overrides)
+    items = table[approach]
+    annual_cost = calculate_annual_cost(items)
+    if annual_cost <= 0:
+        raise ProjectError(f"{approach}: 연간 비용이 0만원이라 ROI를 계산할 수 없습니다. 비용 항목(만원)을 확인해 주세요.")
+    performance = get_expected_performance(approach, project, assumptions)
+    value = estimate_business_value(performance, project, assumptions)
+    return {
+        "approach": approach,
+        "annual_cost": annual_cost,
+        "expected_performance": performance,
+        "business_value": value,
+        "roi_percentage": (value - annual_cost) / annual_cost * 100,
+        "initial_cost": initial_cost(items),
+        "total_cost_3y": calculate_cost(items, HORIZON_MONTHS),
+        "payback_month": payback_month(items, value),
+        "meets_requirement": performance >= project.performance_requirement,
+        "within_budget": initial_cost(items) <= project.budget,
+    }
+
+
+def compare_approaches(project_requirements: Mapping[str, Any], costs: Costs | None = None) -> list[dict[str, Any]]:
+    """``calculate_ai_approach_roi`` for the four approaches, in the seed's order."""
+    return [calculate_ai_approach_roi(approach, project_requirements, costs) for approach in APPROACHES]
+
+
+def recommend(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Best ROI among approaches that meet the requirement and fit the budget (None if none does).
+
+    The seed takes ``max`` over all results; that can pick a cheap approach that
+    misses the requirement, so infeasible ones are left out first.
+    """
+    feasible = [r for r in results if r["meets_requirement"] and r["within_budget"]]
+    return max(feasible, key=lambda r: r["roi_percentage"]) if feasible else None
+
+
+def cumulative_costs(approach: str, project_requirements: Mapping[str, Any], months: int = HORIZON_MONTHS,
+                     costs: Costs | None = None) -> list[float]:
+    """Cumulative cost (만원) at the end of months 1..months, overrides applied."""
+    project = validate_project(project_requirements)
+    items = with_cost_overrides(load_costs() if costs is None else costs, project.cost_overrides)[_check_approach(approach)]
+    return [calculate_cost(items, month) for month in range(1, months + 1)]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """ROI when one input moves down and up, the others at their base value."""
+
+    parameter: str
+    low_label: str
+    high_label: str
+    roi_low: float
+    roi_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.roi_high - self.roi_low)
+
+
+def sensitivity(approach: str, project_requirements: Mapping[str, Any], relative: float = 0.2,
+                performance_points: float = 5.0, costs: Costs | None = None,
+                assumptions: Mapping[str, float] | None = None) -> list[Sensitivity]:
+    """One-at-a-time sensitivity of ROI, largest swing first (for a tornado chart).
+
+    Every cost item and the two value inputs move by +/-``relative``; expected
+    performance moves by +/-``performance_points`` (capped to 0..100).
+    """
+    _check_approach(approach)
+    base_project = dict(project_requirements)
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    project = validate_project(base_project, assumptions)
+    base_costs = load_costs() if costs is None else costs
+    table = with_cost_overrides(base_costs, project.cost_overrides)
+
+    def roi(**changes: Any) -> float:
+        return calculate_ai_approach_roi(approach, {**base_project, **changes}, base_costs, assumptions)["roi_percentage"]
+
+    pct = f"{relative:.0%}"
+    rows = []
+    for item in table[approach]:
+        def with_item(factor: float) -> float:
+            overrides = {k: dict(v) for k, v in project.cost_overrides.items()}
+            overrides[approach] = {**overrides.get(approach, {}), item.item: item.value * factor}
+            return roi(cost_overrides=overrides)
+        rows.append(Sensitivity(f"비용: {item.item}", f"-{pct}", f"+{pct}", with_item(1 - relative), with_item(1 + relative)))
+    for name in ("monthly_volume", "cost_per_manual_handling"):
+        base = getattr(project, name)
+        rows.append(Sensitivity(f"가치: {name}", f"-{pct}", f"+{pct}",
+                                roi(**{name: base * (1 - relative)}), roi(**{name: base * (1 + relative)})))
+    base_perf = get_expected_performance(approach, project, assumptions)
+    low, high = max(0.0, base_perf - performance_points), min(100.0, base_perf + performance_points)
+    rows.append(Sensitivity("기대 성능(%)", f"{low:g}%", f"{high:g}%",
+                            roi(measured_performance={**project.measured_performance, approach: low}),
+                            roi(measured_performance={**project.measured_performance, approach: high})))
+    return sorted(rows, key=lambda row: (-round(row.swing, 9), row.parameter))
+
+
+def load_project(path: str | Path) -> dict[str, Any]:
+    """A project from a YAML (.yaml/.yml) or JSON (.json) file, as a plain dict."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"프로젝트 파일이 없습니다: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as error:  # yaml and json raise different types
+        raise ProjectError(f"{path}: YAML/JSON으로 읽을 수 없습니다 ({error}).") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: 최상위가 필드 이름 -> 값의 표(mapping)여야 합니다.")
+    return data
+
+
+def format_comparison(results: list[dict[str, Any]]) -> str:
+    """A plain-text comparison table for the terminal, with the recommendation."""
+    header = f"{'approach':<20}{'annual_cost':>12}{'3y_cost':>10}{'perf%':>7}{'value/yr':>10}{'ROI%':>9}{'payback':>9}  feasible"
+    lines = ["(금액: 만원, value/yr: 연간 비즈니스 가치, payback: 손익분기 개월)", header]
+    for r in results:
+        payback = "-" if r["payback_month"] is None else f"{r['payback_month']}m"
+        feasible = "yes" if r["meets_requirement"] and r["within_budget"] else (
+            "no: " + ", ".join(w for w, ok in (("performance", r["meets_requirement"]), ("budget", r["within_budget"])) if not ok))
+        lines.append(f"{r['approach']:<20}{r['annual_cost']:>12,.0f}{r['total_cost_3y']:>10,.0f}"
+                     f"{r['expected_performance']:>7.1f}{r['business_value']:>10,.0f}{r['roi_percentage']:>9.1f}{payback:>9}  {feasible}")
+    best = recommend(results)
+    lines.append(f"추천: {best['approach']} ({APPROACH_LABELS[best['approach']]}, ROI {best['roi_percentage']:.1f}%)"
+                 if best else "추천: 요구 성능과 예산을 함께 만족하는 접근법이 없습니다 (요구사항이나 예산을 재검토하세요)")
+    return "\n".join(lines)
+
+
+def comparison_table(results: list[dict[str, Any]]):
+    """The results as a pandas DataFrame with Korean column names, rounded for reading."""
+    import pandas as pd
+
+    frame = pd.DataFrame(results)
+    frame.insert(1, "label", frame["approach"].map(APPROACH_LABELS))
+    frame = frame.rename(columns={
+        "approach": "접근법", "label": "이름", "annual_cost": "연간 비용(만원)", "expected_performance": "기대 성능(%)",
+        "business_value": "연간 가치(만원)", "roi_percentage": "ROI(%)", "initial_cost": "초기 비용(만원)",
+        "total_cost_3y": "3년 총비용(만원)", "payback_month": "손익분기(개월)", "meets_requirement": "요구 성능 충족",
+        "within_budget": "예산 내",
+    })
+    frame["손익분기(개월)"] = frame["손익분기(개월)"].astype("Int64")
+    return frame.round(1)
+
+
+def export_comparison(results: list[dict[str, Any]], project_requirements: Mapping[str, Any],
+                      directory: str | Path | None = None, stem: str = "roi_comparison") -> tuple[Path, Path]:
+    """Write the comparison to CSV (UTF-8 with BOM, opens in Excel) and to an .xlsx with the inputs.
+
+    Files go to ``cache_dir()/roi`` unless ``directory`` is given, never into the repo.
+    Both are written to temporary names first so a failure leaves nothing half-written.
+    """
+    import pandas as pd
+
+    from ragfirst.config import cache_dir
+
+    folder = Path(directory) if directory is not None else cache_dir() / "roi"
+    folder.mkdir(parents=True, exist_ok=True)
+    table = comparison_table(results)
+    inputs = pd.DataFrame(
+        [(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in project_requirements.items()],
+        columns=["field", "value"],
+    )
+    cost_rows = [item.__dict__ for items in load_costs().values() for item in items]
+    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    tmp_csv, tmp_xlsx = folder / f".{stem}.csv.tmp", folder / f".{stem}.xlsx.tmp"
+    try:
+        table.to_csv(tmp_csv, index=False, encoding="utf-8-sig")
+        with pd.ExcelWriter(tmp_xlsx, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name="비교", index=False)
+            inputs.to_excel(writer, sheet_name="입력", index=False)
+            pd.DataFrame(cost_rows).to_excel(writer, sheet_name="비용표", index=False)
+        tmp_csv.replace(csv_path)
+        tmp_xlsx.replace(xlsx_path)
+    finally:
+        tmp_csv.unlink(missing_ok=True)
+        tmp_xlsx.unlink(missing_ok=True)
+    return csv_path, xlsx_path
+
+
+def run_cli(args) -> int:
+    """``ragfirst roi PROJECT.yaml [--json]``."""
+    project = load_project(args.project)
+    results = compare_approaches(project)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print(format_comparison(results))
+    return 0

@@ -1,0 +1,218 @@
+"""ragfirst.decide: the seed's flowchart, checklists and scenarios."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ragfirst import cli, decide, decide_diagram
+from ragfirst.config import DATA_DIR, REPO_ROOT
+
+NOTHING = {
+    "simple_prompt_sufficient": False,
+    "needs_external_knowledge": False,
+    "needs_realtime_tools": False,
+    "needs_specialized_behavior": False,
+    "data_available": 0,
+    "budget": 0,
+}
+
+
+def project(**changes):
+    return {**NOTHING, **changes}
+
+
+def scenario_project(scenario_id):
+    return decide.scenario(scenario_id)["project"]
+
+
+# The seed's recommended answers (002, "권장 답변"): scenario 1 -> 5 (RAG + 파인튜닝), scenario 2 -> 2 (RAG).
+def test_seed_scenario_1_legal_contracts_is_hybrid_rag_plus_finetuning():
+    decision = decide.decide(scenario_project("legal_contract"))
+    assert decision.choice_number == 5
+    assert set(decision.techniques) == {"rag", "finetuning"}
+    assert "RAG" in decision.recommendation and "파인튜닝" in decision.recommendation
+    assert decision.path == ["A", "B", "D", "E", "F", "H", "J", "L", "N"]
+
+
+def test_seed_scenario_2_startup_chatbot_is_rag():
+    decision = decide.decide(scenario_project("startup_chatbot"))
+    assert decision.choice_number == 2
+    assert decision.recommendation == "RAG 시스템 구축"
+    assert decision.path == ["A", "B", "D", "E", "F", "H"]
+
+
+@pytest.mark.parametrize("changes, choice, last, recommendation", [
+    ({"simple_prompt_sufficient": True, "needs_external_knowledge": True}, 1, "C", "프롬프트 엔지니어링"),
+    ({"needs_realtime_tools": True}, 3, "H", "Tool Use 구현"),
+    ({"needs_specialized_behavior": True, "data_available": 10_000, "budget": 800}, 4, "N", "파인튜닝 진행"),
+    ({"needs_specialized_behavior": True, "data_available": 9_999, "budget": 5000}, None, "K", "데이터 수집 또는 다른 방법"),
+    ({"needs_specialized_behavior": True, "data_available": 20_000, "budget": 799}, 5, "M", "하이브리드 (RAG + Tool Use)"),
+    ({}, None, "I", "요구사항 재검토"),
+])
+def test_each_branch_of_the_flowchart(changes, choice, last, recommendation):
+    decision = decide.decide(project(**changes))
+    assert (decision.choice_number, decision.path[-1], decision.recommendation) == (choice, last, recommendation)
+
+
+def test_the_finetuning_threshold_is_the_cost_tables_up_front_cost():
+    assert decide.finetuning_investment() == 500 + 300  # development + initial_training in data/roi/costs.csv
+
+
+def test_missing_data_keeps_rag_and_says_why():
+    decision = decide.decide(project(needs_external_knowledge=True, needs_specialized_behavior=True, data_available=2000))
+    assert decision.choice_number == 2 and decision.path[-1] == "K"
+    assert any("데이터" in reason and "부족" in reason for reason in decision.reasons)
+
+
+FLAGS = st.fixed_dictionaries({
+    "simple_prompt_sufficient": st.booleans(),
+    "needs_external_knowledge": st.booleans(),
+    "needs_realtime_tools": st.booleans(),
+    "needs_specialized_behavior": st.booleans(),
+    "data_available": st.integers(0, 30_000),
+    "budget": st.integers(0, 3_000),
+})
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(flags=FLAGS)
+def test_path_only_follows_edges_of_the_seed_flowchart(flags):
+    decision = decide.decide(flags)
+    edges = {(a, b) for a, b, _ in decide.EDGES}
+    assert decision.path[0] == "A"
+    for source, target in zip(decision.path, decision.path[1:]):
+        # an outcome box is left only to keep asking for hybrids: back to the next question down the chart
+        assert (source, target) in edges or decide.NODES[source].kind == "outcome"
+    assert decision.choice_number in {None, 1, 2, 3, 4, 5}
+    assert (decision.choice_number == 5) == (len(decision.techniques) >= 2)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(flags=FLAGS, more=st.integers(0, 10_000))
+def test_more_budget_never_removes_a_technique(flags, more):
+    before = decide.decide(flags)
+    after = decide.decide({**flags, "budget": flags["budget"] + more})
+    if "finetuning" in before.techniques:
+        assert "finetuning" in after.techniques
+
+
+@pytest.mark.parametrize("field", sorted(decide.QUESTION_FIELDS.values()) + ["data_available", "budget"])
+def test_missing_fields_are_named(field):
+    with pytest.raises(decide.ProjectError, match=field):
+        decide.decide({k: v for k, v in NOTHING.items() if k != field})
+
+
+def test_non_boolean_answer_and_budget_in_won_are_rejected():
+    with pytest.raises(decide.ProjectError, match="needs_realtime_tools.*true 또는 false"):
+        decide.decide(project(needs_realtime_tools="no"))
+    with pytest.raises(decide.ProjectError, match="budget.*만원"):
+        decide.decide(project(budget=30_000_000))
+    with pytest.raises(decide.ProjectError, match="task_type"):
+        decide.decide(project(task_type="audio"))
+
+
+def test_assignment_projects_are_flagged_as_more_than_an_llm():
+    medical = decide.decide(scenario_project("medical_diagnosis"))
+    assert medical.choice_number == 5
+    assert any("비전 모델" in note for note in medical.caveats)
+    assert any("99%" in note for note in medical.caveats)
+    shopping = decide.decide(scenario_project("shopping_recommendation"))
+    assert shopping.recommendation == "하이브리드 (RAG + Tool Use)"
+    assert any("추천 모델" in note for note in shopping.caveats)
+
+
+def test_scenarios_file_has_the_seeds_four_cases():
+    ids = [entry["id"] for entry in decide.load_scenarios()]
+    assert ids == ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"]
+    with pytest.raises(decide.ProjectError, match="scenario_id"):
+        decide.scenario("nope")
+
+
+# --- checklists ---------------------------------------------------------------------
+
+ALL_YES = {
+    "prompt_optimization_tried": True, "rag_insufficient": True, "tool_use_insufficient": True,
+    "needs_specialized_behavior": True, "data_available": 10_000, "budget": 800, "has_model_ops_team": True,
+    "performance_critical": True,
+}
+
+
+def test_before_finetuning_checklist_scores():
+    full = decide.score_checklist("before_finetuning", ALL_YES)
+    assert (full.score, full.total, full.unanswered) == (8, 8, ())
+    assert "파인튜닝을 검토할 만" in full.verdict
+    short = decide.score_checklist("before_finetuning", {**ALL_YES, "budget": 799, "data_available": 9_999})
+    assert short.score == 6 and set(short.unchecked) == {"budget", "data_10k"}
+    assert "대안" in short.verdict
+
+
+def test_checklist_names_unanswered_fields():
+    legal = decide.score_checklist("before_finetuning", scenario_project("legal_contract"))
+    assert set(legal.checked) == {"specialized", "data_10k", "budget", "critical"}
+    assert set(legal.unanswered) == {"prompt_tried", "rag_not_enough", "tools_not_enough", "model_ops"}
+    assert "has_model_ops_team" in legal.verdict
+
+
+def test_alternatives_checklist_points_to_rag_first_for_the_chatbot():
+    chatbot = decide.score_checklist("alternatives_first", scenario_project("startup_chatbot"))
+    assert chatbot.checked == ("rag",)
+    both = decide.score_checklist("alternatives_first", {**NOTHING, "needs_external_knowledge": True, "needs_realtime_tools": True})
+    assert both.checked == ("rag", "tool_use", "hybrid")
+    with pytest.raises(decide.ProjectError, match="checklist"):
+        decide.score_checklist("before_launch", NOTHING)
+
+
+# --- diagram and command line -------------------------------------------------------
+
+
+def test_flowchart_svg_draws_every_box_and_highlights_the_path():
+    decision = decide.decide(scenario_project("legal_contract"))
+    svg = decide_diagram.flowchart_svg(decision)
+    root = ET.fromstring(svg)  # well-formed XML
+    texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]
+    for node in decide.NODES.values():
+        assert node.label in texts
+    groups = {g.get("id"): ET.tostring(g, encoding="unicode") for g in root.iter("{http://www.w3.org/2000/svg}g")}
+    assert decide_diagram.PATH_COLOR in groups["node-N"]
+    assert decide_diagram.PATH_COLOR not in groups["node-G"]
+    assert "stroke-dasharray" in svg  # D -> F: kept asking after "Yes" to find the hybrid
+    assert decide_diagram.flowchart_svg() == decide_diagram.flowchart_svg()  # reproducible for nbval
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "project.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_cli_decide_json(tmp_path, capsys):
+    path = _write(tmp_path, scenario_project("legal_contract"))
+    assert cli.main(["decide", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"recommendation", "choice_number", "path", "reasons"} <= set(out)
+    assert out["choice_number"] == 5 and out["path"][-1] == "N"
+
+
+def test_cli_decide_reports_a_missing_answer(tmp_path, capsys):
+    path = _write(tmp_path, {k: v for k, v in NOTHING.items() if k != "needs_realtime_tools"})
+    assert cli.main(["decide", str(path)]) == 2
+    assert "needs_realtime_tools" in capsys.readouterr().err
+
+
+def test_cli_decide_on_the_shipped_yaml_via_the_installed_command():
+    command = Path(sys.executable).parent / "ragfirst"
+    done = subprocess.run([str(command), "decide", str(DATA_DIR / "roi" / "customer_service.yaml")],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "추천: RAG 시스템 구축 (선택지 번호: 2)" in done.stdout
+    assert "D. 외부 지식 필요? → Yes" in done.stdout

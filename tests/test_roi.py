@@ -1,0 +1,301 @@
+"""ragfirst.roi: the seed's cost template, checked against values computed by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ragfirst import cli, roi
+from ragfirst.config import DATA_DIR, REPO_ROOT
+
+# The seed's example project (002, "사용 예시"), plus the flowchart answer that it needs documents.
+SEED_PROJECT = {
+    "domain": "customer_service",
+    "complexity": "medium",
+    "data_available": 5000,
+    "performance_requirement": 85,
+    "budget": 2000,
+    "needs_external_knowledge": True,
+}
+# Small, explicit model parameters so that the formula tests do not depend on data/roi/assumptions.csv.
+TOY_ASSUMPTIONS = {
+    "performance.prompt_engineering.medium": 80.0,
+    "performance.rag_system.medium": 85.0,
+    "performance.tool_use.medium": 82.0,
+    "performance.finetuning.medium": 88.0,
+    "finetuning.data_target": 10000.0,
+    "finetuning.data_penalty": 20.0,
+    "gap.external_knowledge": 10.0,
+    "gap.realtime_tools": 15.0,
+    "value.shortfall_penalty": 0.05,
+    "domain.customer_service.monthly_volume": 1000.0,
+    "domain.customer_service.cost_per_manual_handling": 0.4,
+}
+
+
+@pytest.fixture(scope="module")
+def costs():
+    return roi.load_costs()
+
+
+def test_cost_table_has_the_seeds_items_with_periods_and_sources():
+    with open(DATA_DIR / "roi" / "costs.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["approach", "item", "value", "unit", "period", "source", "date", "note"]
+    seed = {  # the seed's dict, copied from 002 "ROI 계산 템플릿"
+        "prompt_engineering": {"development": 50, "monthly_api": 30, "maintenance": 10},
+        "rag_system": {"development": 200, "monthly_api": 80, "monthly_infrastructure": 50, "maintenance": 30},
+        "tool_use": {"development": 150, "monthly_api": 100, "monthly_tools": 40, "maintenance": 20},
+        "finetuning": {"development": 500, "initial_training": 300, "monthly_inference": 150, "retraining": 200,
+                       "maintenance": 100},
+    }
+    table = {}
+    for row in rows:
+        table.setdefault(row["approach"], {})[row["item"]] = float(row["value"])
+        assert row["unit"] == "만원" and row["period"] in roi.PERIODS and row["source"] and row["date"]
+        if row["item"] == "maintenance":  # the seed gives no period: the reading must be explained
+            assert "no period" in row["note"]
+    assert table == seed
+    assert next(r for r in rows if r["item"] == "retraining")["period"] == "every 6 months"
+
+
+@pytest.mark.parametrize("approach, annual, three_years, initial", [
+    ("prompt_engineering", 50 + 12 * (30 + 10), 50 + 36 * (30 + 10), 50),
+    ("rag_system", 200 + 12 * (80 + 50 + 30), 200 + 36 * (80 + 50 + 30), 200),
+    ("tool_use", 150 + 12 * (100 + 40 + 20), 150 + 36 * (100 + 40 + 20), 150),
+    ("finetuning", 500 + 300 + 12 * (150 + 100) + 2 * 200, 500 + 300 + 36 * (150 + 100) + 6 * 200, 800),
+])
+def test_costs_match_hand_computed_totals(costs, approach, annual, three_years, initial):
+    assert roi.calculate_annual_cost(costs[approach]) == annual
+    assert roi.calculate_cost(costs[approach], 36) == three_years
+    assert roi.initial_cost(costs[approach]) == initial
+
+
+def test_retraining_is_charged_in_month_six_and_twelve(costs):
+    retraining = next(item for item in costs["finetuning"] if item.item == "retraining")
+    assert [m for m in range(1, 25) if retraining.in_month(m)] == [6, 12, 18, 24]
+    assert roi.calculate_cost(costs["finetuning"], 5) == 800 + 5 * 250
+    assert roi.calculate_cost(costs["finetuning"], 6) == 800 + 6 * 250 + 200
+
+
+def test_expected_performance_formula():
+    project = roi.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
+    perf = {a: roi.get_expected_performance(a, project, TOY_ASSUMPTIONS) for a in roi.APPROACHES}
+    # no retrieval: -10; fine-tuning also -20 x (1 - 5000/10000) = -10
+    assert perf == {"prompt_engineering": 70, "rag_system": 85, "tool_use": 72, "finetuning": 68}
+    live = roi.validate_project({**SEED_PROJECT, "needs_external_knowledge": False, "needs_realtime_tools": True,
+                                 "data_available": 12000}, TOY_ASSUMPTIONS)
+    assert roi.get_expected_performance("tool_use", live, TOY_ASSUMPTIONS) == 82
+    assert roi.get_expected_performance("finetuning", live, TOY_ASSUMPTIONS) == 88 - 15  # enough data: no penalty
+    measured = roi.validate_project({**SEED_PROJECT, "measured_performance": {"rag_system": 91}}, TOY_ASSUMPTIONS)
+    assert roi.get_expected_performance("rag_system", measured, TOY_ASSUMPTIONS) == 91
+
+
+def test_business_value_formula():
+    project = roi.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
+    assert roi.estimate_business_value(85, project, TOY_ASSUMPTIONS) == pytest.approx(12 * 1000 * 0.4 * 0.85)
+    # 15 points short of 85: 1 - 0.05 x 15 = 0.25 of the value
+    assert roi.estimate_business_value(70, project, TOY_ASSUMPTIONS) == pytest.approx(12 * 1000 * 0.4 * 0.70 * 0.25)
+    assert roi.estimate_business_value(60, project, TOY_ASSUMPTIONS) == 0  # 25 short: floor at zero
+
+
+def test_seed_example_roi_and_payback(costs):
+    result = roi.calculate_ai_approach_roi("rag_system", SEED_PROJECT, costs, TOY_ASSUMPTIONS)
+    assert set(result) >= {"approach", "annual_cost", "expected_performance", "business_value", "roi_percentage",
+                           "payback_month", "total_cost_3y"}
+    assert result["annual_cost"] == 2120
+    assert result["business_value"] == pytest.approx(4080)
+    assert result["roi_percentage"] == pytest.approx((4080 - 2120) / 2120 * 100)
+    # month 1: value 340 < cost 200 + 160; month 2: 680 >= 200 + 320
+    assert result["payback_month"] == 2
+    assert result["meets_requirement"] and result["within_budget"]
+    finetuning = roi.calculate_ai_approach_roi("finetuning", SEED_PROJECT, costs, TOY_ASSUMPTIONS)
+    assert finetuning["payback_month"] is None  # value 12 x 400 x 0.68 x 0.15 / 12 = 40.8 a month < 250 running cost
+
+
+def test_shipped_data_recommends_rag_for_the_seed_example():
+    results = roi.compare_approaches(SEED_PROJECT)
+    assert [r["approach"] for r in results] == list(roi.APPROACHES)
+    assert roi.recommend(results)["approach"] == "rag_system"
+
+
+def test_recommend_skips_cheap_approaches_that_miss_the_requirement():
+    results = [
+        {"approach": "prompt_engineering", "roi_percentage": 500, "meets_requirement": False, "within_budget": True},
+        {"approach": "rag_system", "roi_percentage": 90, "meets_requirement": True, "within_budget": True},
+        {"approach": "finetuning", "roi_percentage": 95, "meets_requirement": True, "within_budget": False},
+    ]
+    assert roi.recommend(results)["approach"] == "rag_system"
+    assert roi.recommend(results[:1]) is None
+
+
+def test_sensitivity_matches_hand_computed_swing(costs):
+    rows = {r.parameter: r for r in roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)}
+    api = rows["비용: monthly_api"]
+    # +20% of 80 a month = +192 a year
+    assert api.roi_high == pytest.approx((4080 - 2312) / 2312 * 100)
+    assert api.roi_low == pytest.approx((4080 - 1928) / 1928 * 100)
+    volume = rows["가치: monthly_volume"]
+    assert volume.roi_high == pytest.approx((4080 * 1.2 - 2120) / 2120 * 100)
+    perf = rows["기대 성능(%)"]  # 80% is 5 short of 85: 0.75 of 12 x 1000 x 0.4 x 0.8
+    assert perf.roi_low == pytest.approx((4800 * 0.8 * 0.75 - 2120) / 2120 * 100)
+    swings = [r.swing for r in rows.values()]
+    assert roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)[0].swing == pytest.approx(max(swings))
+
+
+def test_cost_overrides_change_only_the_named_item(costs):
+    cheaper = roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": 40}}},
+                                            costs, TOY_ASSUMPTIONS)
+    assert cheaper["annual_cost"] == 2120 - 12 * 40
+
+
+@pytest.mark.parametrize("field", ["domain", "complexity", "data_available", "performance_requirement", "budget"])
+def test_missing_field_is_named(field):
+    project = {k: v for k, v in SEED_PROJECT.items() if k != field}
+    with pytest.raises(roi.ProjectError, match=field):
+        roi.calculate_ai_approach_roi("rag_system", project)
+
+
+def test_unknown_approach_lists_the_valid_ones():
+    with pytest.raises(roi.ProjectError, match="approach.*rag_system"):
+        roi.calculate_ai_approach_roi("rag", SEED_PROJECT)
+
+
+def test_budget_in_won_is_caught_with_the_conversion():
+    with pytest.raises(roi.ProjectError) as error:
+        roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "budget": 20_000_000})
+    assert "budget" in str(error.value) and "만원" in str(error.value) and "2,000만원" in str(error.value)
+
+
+@pytest.mark.parametrize("value, words", [(-10, "음수"), ("abc", "숫자가 아닙니다"), (float("nan"), "유한한")])
+def test_bad_cost_override_names_the_item_and_unit(value, words):
+    project = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": value}}}
+    with pytest.raises(roi.ProjectError) as error:
+        roi.calculate_ai_approach_roi("rag_system", project)
+    assert "cost_overrides.rag_system.monthly_api" in str(error.value)
+    assert "만원" in str(error.value) and words in str(error.value)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"complexity": "hard"}, "complexity"),
+    ({"performance_requirement": 0.85}, "performance_requirement"),
+    ({"data_available": -1}, "data_available"),
+    ({"domain": "bakery"}, "monthly_volume"),
+    ({"needs_external_knowledge": "yes"}, "needs_external_knowledge"),
+    ({"cost_overrides": {"rag_system": {"gpu": 10}}}, "cost_overrides.rag_system.gpu"),
+])
+def test_bad_project_values_name_the_field(change, field):
+    with pytest.raises(roi.ProjectError, match=field.replace(".", r"\.")):
+        roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, **change})
+
+
+def test_bad_cost_file_names_file_and_line(tmp_path):
+    bad = tmp_path / "costs.csv"
+    bad.write_text("approach,item,value,unit,period,source,date,note\n"
+                   "rag_system,development,200,만원,yearly,seed,2024,\n", encoding="utf-8")
+    with pytest.raises(roi.ProjectError, match=r"costs\.csv:2 .*period"):
+        roi.load_costs(bad)
+
+
+# --- properties --------------------------------------------------------------------
+
+APPROACH = st.sampled_from(roi.APPROACHES)
+PROJECTS = st.fixed_dictionaries({
+    "domain": st.just("customer_service"),
+    "complexity": st.sampled_from(roi.COMPLEXITIES),
+    "data_available": st.integers(0, 50_000),
+    "performance_requirement": st.integers(50, 99),
+    "budget": st.integers(0, 10_000),
+    "needs_external_knowledge": st.booleans(),
+    "needs_realtime_tools": st.booleans(),
+})
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(approach=APPROACH, project=PROJECTS, pick=st.integers(0, 10), extra=st.floats(0.01, 5000))
+def test_a_higher_cost_never_raises_roi(costs, approach, project, pick, extra):
+    assumptions = roi.load_assumptions()
+    item = costs[approach][pick % len(costs[approach])]
+    base = roi.calculate_ai_approach_roi(approach, project, costs, assumptions)
+    dearer = roi.calculate_ai_approach_roi(
+        approach, {**project, "cost_overrides": {approach: {item.item: item.value + extra}}}, costs, assumptions)
+    assert dearer["annual_cost"] >= base["annual_cost"]
+    assert dearer["roi_percentage"] <= base["roi_percentage"] + 1e-9
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(approach=APPROACH, project=PROJECTS, more=st.integers(0, 50_000))
+def test_more_budget_never_makes_a_feasible_approach_infeasible(costs, approach, project, more):
+    assumptions = roi.load_assumptions()
+    before = roi.calculate_ai_approach_roi(approach, project, costs, assumptions)
+    after = roi.calculate_ai_approach_roi(approach, {**project, "budget": project["budget"] + more}, costs, assumptions)
+    assert after["within_budget"] >= before["within_budget"]
+    assert (after["within_budget"] and after["meets_requirement"]) >= (before["within_budget"] and before["meets_requirement"])
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(project=PROJECTS, more=st.integers(0, 50_000))
+def test_more_data_never_lowers_expected_performance(project, more):
+    assumptions = roi.load_assumptions()
+    low = roi.validate_project(project, assumptions)
+    high = roi.validate_project({**project, "data_available": project["data_available"] + more}, assumptions)
+    for approach in roi.APPROACHES:
+        assert roi.get_expected_performance(approach, high, assumptions) >= roi.get_expected_performance(approach, low, assumptions)
+
+
+# --- files and command line ---------------------------------------------------------
+
+
+def test_export_writes_csv_and_excel_outside_the_repo(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    results = roi.compare_approaches(SEED_PROJECT)
+    csv_path, xlsx_path = roi.export_comparison(results, SEED_PROJECT, directory=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roi_comparison.csv", "roi_comparison.xlsx"]
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert list(table["접근법"]) == list(roi.APPROACHES)
+    assert table.loc[table["접근법"] == "rag_system", "연간 비용(만원)"].item() == 2120
+    assert openpyxl.load_workbook(xlsx_path).sheetnames == ["비교", "입력", "비용표"]
+
+
+def test_export_defaults_to_the_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAGFIRST_CACHE", str(tmp_path / "cache"))
+    csv_path, _ = roi.export_comparison(roi.compare_approaches(SEED_PROJECT), SEED_PROJECT)
+    assert csv_path.parent == tmp_path / "cache" / "roi"
+
+
+def _write(tmp_path: Path, name: str, data: dict) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_cli_roi_json_lists_the_seed_result_dicts(tmp_path, capsys):
+    path = _write(tmp_path, "project.json", SEED_PROJECT)
+    assert cli.main(["roi", str(path), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["approach"] for r in results] == list(roi.APPROACHES)
+    assert results[1]["annual_cost"] == 2120 and results[1]["roi_percentage"] == pytest.approx(92.4528, abs=1e-3)
+
+
+def test_cli_roi_reports_a_bad_budget(tmp_path, capsys):
+    path = _write(tmp_path, "project.json", {**SEED_PROJECT, "budget": 20_000_000})
+    assert cli.main(["roi", str(path)]) == 2
+    assert "budget" in capsys.readouterr().err
+
+
+def test_cli_roi_on_the_shipped_yaml_via_the_installed_command():
+    command = Path(sys.executable).parent / "ragfirst"
+    done = subprocess.run([str(command), "roi", str(DATA_DIR / "roi" / "customer_service.yaml")],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "추천: rag_system" in done.stdout
+    assert "2,120" in done.stdout
