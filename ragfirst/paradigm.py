@@ -1,0 +1,347 @@
+"""Notebook 01's arithmetic: why owning a model is out of reach and renting intelligence is not.
+
+The seeds argue in words (GPU cost, data, people, maintenance); this module
+turns the checkable parts into numbers computed from ``data/compute.csv`` and
+``data/prices.csv``, so that a learner can change an assumption and see the
+conclusion move (or not):
+
+* memory: parameters x bytes per parameter (weights at fp16/int4, full
+  fine-tuning with mixed-precision Adam = 16 bytes per parameter after the ZeRO
+  paper, LoRA/QLoRA = frozen weights + 16 bytes per trainable parameter).
+  Activations and buffers are left out, so every figure is a lower bound.
+* decoding speed: at batch size 1 every generated token reads all weights once,
+  so weights / memory bandwidth is a lower bound on the time per token.
+* cost: GPU rental by the hour vs API tokens per month, in USD and 만원.
+
+Sizes use decimal units (1 GB = 1e9 bytes), as GPU vendors do.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from ragfirst.config import DATA_DIR
+from ragfirst.sourced import SourcedTable, value
+
+APPROACHES_CSV = DATA_DIR / "approaches.csv"
+MODEL_SIZES_B = (7, 13, 70, 175)
+HOURS_PER_DAY = 24
+WON_PER_MANWON = 10_000
+
+GPUS = {
+    "rtx4090": "RTX 4090 24GB",
+    "a100_40gb": "A100 40GB",
+    "a100_80gb": "A100 80GB",
+    "h100_sxm": "H100 80GB",
+}
+
+MEMORY_MODES = {
+    "inference_fp16": "추론 fp16",
+    "inference_int4": "추론 int4",
+    "full_finetune": "풀 파인튜닝 (Adam)",
+    "lora": "LoRA (fp16 기반)",
+    "qlora": "QLoRA (4bit 기반)",
+}
+
+
+# --- memory ---------------------------------------------------------------------
+
+
+def memory_gb(params_billion: float, bytes_per_param: float) -> float:
+    """Bytes for ``params_billion`` x 1e9 parameters, in GB (1e9 bytes)."""
+    if params_billion <= 0 or bytes_per_param <= 0:
+        raise ValueError(f"params_billion={params_billion}, bytes_per_param={bytes_per_param}: 둘 다 양수여야 합니다.")
+    return params_billion * bytes_per_param
+
+
+def memory_requirements(params_billion: float, facts: SourcedTable) -> dict[str, float]:
+    """GB needed by each way of using a model of this size (lower bounds, no activations)."""
+    fp16 = value(facts, "rule.bytes_per_param.fp16")
+    int4 = value(facts, "rule.bytes_per_param.int4")
+    adam = value(facts, "rule.bytes_per_param.adam_mixed")
+    adapters = memory_gb(params_billion, adam) * value(facts, "lora.trainable_share")
+    return {
+        "inference_fp16": memory_gb(params_billion, fp16),
+        "inference_int4": memory_gb(params_billion, int4),
+        "full_finetune": memory_gb(params_billion, adam),
+        "lora": memory_gb(params_billion, fp16) + adapters,
+        "qlora": memory_gb(params_billion, int4) + adapters,
+    }
+
+
+def memory_table(facts: SourcedTable, sizes_billion=MODEL_SIZES_B):
+    """One row per model size, one column per way of using it (GB, one decimal)."""
+    import pandas as pd
+
+    rows = {f"{size:g}B": memory_requirements(size, facts) for size in sizes_billion}
+    frame = pd.DataFrame.from_dict(rows, orient="index").rename(columns=MEMORY_MODES)
+    frame.index.name = "모델 크기"
+    return frame.round(1)
+
+
+def gpus_needed(required_gb: float, gpu_memory_gb: float) -> int:
+    """How many GPUs of this size hold ``required_gb`` at the very least (ceil, no overhead)."""
+    if gpu_memory_gb <= 0:
+        raise ValueError(f"gpu_memory_gb={gpu_memory_gb}: 양수여야 합니다.")
+    return math.ceil(round(required_gb / gpu_memory_gb, 9))
+
+
+def gpu_count_table(facts: SourcedTable, mode: str = "full_finetune", sizes_billion=MODEL_SIZES_B):
+    """Minimum number of each GPU for ``mode`` (a key of MEMORY_MODES), per model size."""
+    import pandas as pd
+
+    if mode not in MEMORY_MODES:
+        raise ValueError(f"mode={mode!r}: 가능한 값: {', '.join(MEMORY_MODES)}")
+    rows = {}
+    for size in sizes_billion:
+        need = memory_requirements(size, facts)[mode]
+        rows[f"{size:g}B"] = {label: gpus_needed(need, value(facts, f"gpu.{key}.memory_gb")) for key, label in GPUS.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = f"모델 크기 ({MEMORY_MODES[mode]})"
+    return frame
+
+
+@dataclass(frozen=True)
+class LoraSavings:
+    """Memory saved by LoRA over full fine-tuning, and by QLoRA over LoRA (shares 0..1)."""
+
+    full_finetune_gb: float
+    lora_gb: float
+    qlora_gb: float
+
+    @property
+    def lora_vs_full(self) -> float:
+        return 1 - self.lora_gb / self.full_finetune_gb
+
+    @property
+    def qlora_vs_lora(self) -> float:
+        return 1 - self.qlora_gb / self.lora_gb
+
+
+def lora_savings(params_billion: float, facts: SourcedTable) -> LoraSavings:
+    """Check the seed's "메모리 90% 절약" (LoRA) and "GPU 메모리 75% 절약" (QLoRA) claims."""
+    need = memory_requirements(params_billion, facts)
+    return LoraSavings(need["full_finetune"], need["lora"], need["qlora"])
+
+
+# --- decoding speed ---------------------------------------------------------------
+
+
+def ms_per_token(weights_gb: float, bandwidth_gb_s: float) -> float:
+    """Lower bound on the time to generate one token at batch size 1: read every weight once."""
+    if bandwidth_gb_s <= 0:
+        raise ValueError(f"bandwidth_gb_s={bandwidth_gb_s}: 양수여야 합니다.")
+    return weights_gb / bandwidth_gb_s * 1000
+
+
+def decode_time_table(facts: SourcedTable, sizes_billion=(7, 13, 70), gpus=("rtx4090", "a100_80gb", "h100_sxm")):
+    """ms per token (lower bound) for int4 and fp16 weights on a few GPUs, one decimal."""
+    import pandas as pd
+
+    rows = {}
+    for size in sizes_billion:
+        need = memory_requirements(size, facts)
+        for mode in ("inference_int4", "inference_fp16"):
+            rows[f"{size:g}B {MEMORY_MODES[mode].split()[-1]}"] = {
+                GPUS[g]: ms_per_token(need[mode], value(facts, f"gpu.{g}.bandwidth_gb_s")) for g in gpus
+            }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "모델 (가중치)"
+    return frame.round(1)
+
+
+# --- cost ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaqBotWorkload:
+    """How much a FAQ bot talks in a month. Every field is an assumption to change."""
+
+    requests_per_day: float = 1000
+    days_per_month: float = 30
+    input_tokens_per_request: float = 1500  # system prompt + question + retrieved passages
+    output_tokens_per_request: float = 300  # a few sentences of answer
+
+    def __post_init__(self):
+        for field in fields(self):
+            number = getattr(self, field.name)
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+                raise ValueError(f"FaqBotWorkload.{field.name}={number!r}: 0 이상의 숫자가 필요합니다.")
+
+    @property
+    def requests_per_month(self) -> float:
+        return self.requests_per_day * self.days_per_month
+
+    @property
+    def input_tokens_per_month(self) -> float:
+        return self.requests_per_month * self.input_tokens_per_request
+
+    @property
+    def output_tokens_per_month(self) -> float:
+        return self.requests_per_month * self.output_tokens_per_request
+
+
+def api_monthly_cost_usd(workload: FaqBotWorkload, prices: SourcedTable, model: str) -> float:
+    """USD per month at the per-1M-token prices ``api.<model>.input`` / ``.output``."""
+    per_million_in = value(prices, f"api.{model}.input")
+    per_million_out = value(prices, f"api.{model}.output")
+    return (workload.input_tokens_per_month * per_million_in + workload.output_tokens_per_month * per_million_out) / 1e6
+
+
+def usd_to_manwon(usd: float, prices: SourcedTable) -> float:
+    """USD to 만원 (10,000 KRW) at ``fx.usd_krw``."""
+    return usd * value(prices, "fx.usd_krw") / WON_PER_MANWON
+
+
+def gpu_rental_usd(usd_per_hour: float, hours: float, count: int = 1) -> float:
+    """Rent ``count`` units at ``usd_per_hour`` each for ``hours``."""
+    return usd_per_hour * hours * count
+
+
+# (label, price item, units rented): AWS prices are are per 8-GPU instance, Lambda per GPU.
+GPU_DAY_SCENARIOS = (
+    ("8×A100 40GB 하루 (AWS p4d, 온디맨드)", "gpu.aws.p4d_24xlarge.hour", 1),
+    ("8×A100 40GB 하루 (Lambda, 온디맨드)", "gpu.lambda.a100_sxm_40gb.gpu_hour", 8),
+    ("8×H100 하루 (AWS p5, 온디맨드)", "gpu.aws.p5_48xlarge.hour", 1),
+)
+API_MODELS = ("gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4o")
+
+
+def cost_comparison(prices: SourcedTable, workload: FaqBotWorkload, api_models=API_MODELS, hours: float = HOURS_PER_DAY):
+    """A month of FAQ-bot API calls per model vs a day of 8-GPU rental, in USD and 만원."""
+    import pandas as pd
+
+    rows = []
+    for model in api_models:
+        usd = api_monthly_cost_usd(workload, prices, model)
+        rows.append((f"FAQ 봇 API 한 달 ({model})", "API 한 달", usd, f"api.{model}.input/output"))
+    for label, item, count in GPU_DAY_SCENARIOS:
+        usd = gpu_rental_usd(value(prices, item), hours, count)
+        rows.append((label, "GPU 하루", usd, item))
+    frame = pd.DataFrame(rows, columns=["항목", "구분", "USD", "근거 (prices.csv)"])
+    frame.insert(3, "만원", [usd_to_manwon(usd, prices) for usd in frame["USD"]])
+    return frame.set_index("항목").round({"USD": 2, "만원": 1})
+
+
+def break_even_requests_per_day(workload: FaqBotWorkload, prices: SourcedTable, model: str,
+                                gpu_usd_per_hour: float, gpus: int = 1) -> float:
+    """Requests per day at which the API bill equals renting ``gpus`` GPUs around the clock.
+
+    Uses the workload's tokens per request and days per month; the rented GPUs'
+    staff, monitoring and idle time are not counted, so the real break-even is higher.
+    """
+    per_request = api_monthly_cost_usd(replace(workload, requests_per_day=1), prices, model) / workload.days_per_month
+    if per_request <= 0:
+        raise ValueError(f"api.{model}: 요청당 비용이 0이라 손익분기점이 없습니다 (로컬 서버는 토큰 요금이 없음).")
+    monthly_rent = gpu_rental_usd(gpu_usd_per_hour, HOURS_PER_DAY * workload.days_per_month, gpus)
+    return monthly_rent / workload.days_per_month / per_request
+
+
+@dataclass(frozen=True)
+class PretrainingEstimate:
+    """What a published pretraining run would take on a small rented cluster."""
+
+    gpu_hours: float
+    n_gpus: int
+    usd_per_gpu_hour: float
+
+    @property
+    def days(self) -> float:
+        return self.gpu_hours / self.n_gpus / HOURS_PER_DAY
+
+    @property
+    def years(self) -> float:
+        return self.days / 365
+
+    @property
+    def cost_usd(self) -> float:
+        return self.gpu_hours * self.usd_per_gpu_hour
+
+    def share_done_in(self, days: float) -> float:
+        """Share of the run that ``days`` days on ``n_gpus`` GPUs would complete."""
+        return days * HOURS_PER_DAY * self.n_gpus / self.gpu_hours
+
+
+def llama2_70b_on(facts: SourcedTable, prices: SourcedTable, n_gpus: int = 8,
+                  price_item: str = "gpu.lambda.a100_sxm_80gb.gpu_hour") -> PretrainingEstimate:
+    """Llama 2 70B's published A100-80GB GPU-hours, replayed on ``n_gpus`` rented GPUs."""
+    return PretrainingEstimate(value(facts, "llama2_70b.gpu_hours"), n_gpus, value(prices, price_item))
+
+
+def training_flops(params: float, tokens: float, flops_per_param_token: float = 6) -> float:
+    """Dense transformer training compute, C = 6 N D (Kaplan et al. 2020)."""
+    return flops_per_param_token * params * tokens
+
+
+def implied_utilization(facts: SourcedTable) -> float:
+    """Share of the A100's BF16 peak that Llama 2 70B's reported GPU-hours imply (sanity check of 6ND)."""
+    flops = training_flops(value(facts, "llama2_70b.params"), value(facts, "llama2_70b.tokens"),
+                           value(facts, "rule.training_flops_per_param_token"))
+    available = value(facts, "llama2_70b.gpu_hours") * 3600 * value(facts, "gpu.a100.bf16_tflops") * 1e12
+    return flops / available
+
+
+# --- the seed's tables, restated -------------------------------------------------------
+
+
+def load_approaches(path: Path = APPROACHES_CSV):
+    """RAG vs fine-tuning vs own training (seed 000 §4) as a DataFrame, aspects as rows."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: 비교 표 파일이 없습니다. data/approaches.csv를 복원해 주세요.")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    expected = ["aspect_key", "aspect", "rag", "finetuning", "own_training", "source", "date"]
+    if list(frame.columns) != expected:
+        raise ValueError(f"{path.name}: 열이 {list(frame.columns)}입니다. {','.join(expected)} 이어야 합니다.")
+    empty = frame[(frame[expected] == "").any(axis=1)]
+    if len(empty):
+        raise ValueError(f"{path.name}: {', '.join(empty['aspect_key'])} 줄에 빈 칸이 있습니다. 모든 칸을 채워 주세요.")
+    table = frame.set_index("aspect")[["rag", "finetuning", "own_training"]]
+    table.columns = ["RAG (벡터DB + LLM API)", "파인튜닝", "자체 모델 학습"]
+    table.index.name = "항목"
+    return table
+
+
+PARADIGM_SOURCE = "seed 002 (패러다임 변화 요약)"
+PARADIGM_SHIFT = {
+    "2020–2022": {
+        "주류": "파인튜닝",
+        "사고방식": "우리만의 모델을 만들자",
+        "비용": "높음",
+        "복잡도": "높음",
+        "유연성": "낮음",
+    },
+    "2024": {
+        "주류": "RAG + Tool Use + 스마트 프롬프팅",
+        "사고방식": "기존 모델을 똑똑하게 활용하자",
+        "비용": "낮음",
+        "복잡도": "중간",
+        "유연성": "높음",
+    },
+}
+PARADIGM_CORE = "소유에서 활용으로"
+
+
+def paradigm_table():
+    """The seed's 2020–2022 → 2024 summary as a DataFrame (aspects as rows)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(PARADIGM_SHIFT)
+    frame.index.name = "관점"
+    return frame
+
+
+def checklist_preview():
+    """The seed's two checklists (text only), as ``ragfirst.decide`` holds them for notebook 05."""
+    import pandas as pd
+
+    from ragfirst.decide import CHECKLISTS
+
+    titles = {"before_finetuning": "파인튜닝 전에 확인", "alternatives_first": "대안 기술 먼저 검토"}
+    rows = [(titles.get(name, name), i, "☐ " + item.text)
+            for name, items in CHECKLISTS.items() for i, item in enumerate(items, start=1)]
+    return pd.DataFrame(rows, columns=["체크리스트", "번호", "항목 (원문)"]).set_index(["체크리스트", "번호"])

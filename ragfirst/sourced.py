@@ -1,0 +1,129 @@
+"""Tables of numbers that carry their source and date (``data/prices.csv``, ``data/compute.csv``).
+
+Every figure a notebook shows comes from one of these files or is computed from
+them, so the loader refuses rows without a source, a valid date or a number:
+a wrong price should stop the lesson, not quietly change a chart.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ragfirst.config import DATA_DIR
+
+PRICES_CSV = DATA_DIR / "prices.csv"
+COMPUTE_CSV = DATA_DIR / "compute.csv"
+PRICE_COLUMNS = ("item", "value", "unit", "currency", "source", "date", "note")
+FACT_COLUMNS = ("item", "value", "unit", "source", "date", "note")
+CURRENCIES = ("USD", "KRW")
+# Columns that may be empty; every other column needs text.
+OPTIONAL_COLUMNS = ("note",)
+
+
+class DataFileError(ValueError):
+    """A data file is malformed; the message names the file, line, field and the fix."""
+
+
+@dataclass(frozen=True)
+class SourcedValue:
+    """One number with its unit and provenance."""
+
+    item: str
+    value: float
+    unit: str
+    source: str
+    date: dt.date
+    note: str = ""
+    currency: str = ""
+
+    @property
+    def is_assumption(self) -> bool:
+        """True when the figure is the course's own assumption rather than a published one."""
+        return self.source.startswith("course assumption")
+
+
+SourcedTable = Mapping[str, SourcedValue]
+
+
+def load_sourced_csv(path: Path, columns: tuple[str, ...]) -> dict[str, SourcedValue]:
+    """Read and validate a provenance table; items keep file order."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: 파일이 없습니다. 저장소의 data/ 폴더에서 복원해 주세요.")
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = tuple(reader.fieldnames or ())
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise DataFileError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(columns)} 이어야 합니다.")
+        table: dict[str, SourcedValue] = {}
+        for line, row in enumerate(reader, start=2):
+            entry = _checked_row(row, columns, f"{path.name}:{line}")
+            if entry.item in table:
+                raise DataFileError(f"{path.name}:{line}: item={entry.item!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
+            table[entry.item] = entry
+    return table
+
+
+def _checked_row(row: dict, columns: tuple[str, ...], where: str) -> SourcedValue:
+    if None in row or any(row.get(c) is None for c in columns):
+        raise DataFileError(f"{where}: 열 개수가 머리줄({len(columns)}개)과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
+    for column in columns:
+        if column not in OPTIONAL_COLUMNS and not row[column].strip():
+            raise DataFileError(f"{where}: {column} 값이 비어 있습니다. 출처가 없으면 'course assumption'이라고 적어 주세요.")
+    item = row["item"].strip()
+    try:
+        value = float(row["value"])
+    except ValueError:
+        raise DataFileError(f"{where} ({item}): value={row['value']!r}는 숫자가 아닙니다. 단위 없이 숫자만 적어 주세요 (예: 1400).") from None
+    if not math.isfinite(value) or value < 0:
+        raise DataFileError(f"{where} ({item}): value={row['value']!r}: 0 이상의 유한한 숫자가 필요합니다.")
+    try:
+        date = dt.date.fromisoformat(row["date"].strip())
+    except ValueError:
+        raise DataFileError(f"{where} ({item}): date={row['date']!r}는 YYYY-MM-DD 형식의 날짜가 아닙니다.") from None
+    currency = row.get("currency", "").strip() if "currency" in columns else ""
+    if "currency" in columns and currency not in CURRENCIES:
+        raise DataFileError(f"{where} ({item}): currency={currency!r}, 가능한 값: {', '.join(CURRENCIES)}")
+    return SourcedValue(item, value, row["unit"].strip(), row["source"].strip(), date, row["note"].strip(), currency)
+
+
+def load_prices(path: Path = PRICES_CSV) -> dict[str, SourcedValue]:
+    """``data/prices.csv``: API token prices, GPU rental prices, the exchange rate."""
+    return load_sourced_csv(path, PRICE_COLUMNS)
+
+
+def load_compute_facts(path: Path = COMPUTE_CSV) -> dict[str, SourcedValue]:
+    """``data/compute.csv``: GPU specs, memory rules of thumb, published training runs."""
+    return load_sourced_csv(path, FACT_COLUMNS)
+
+
+def lookup(table: SourcedTable, item: str) -> SourcedValue:
+    """``table[item]`` with an error that lists similar items instead of a bare KeyError."""
+    try:
+        return table[item]
+    except KeyError:
+        prefix = item.split(".")[0]
+        near = [name for name in table if name.startswith(prefix)]
+        raise DataFileError(f"항목 {item!r}이(가) 데이터 파일에 없습니다. 비슷한 항목: {', '.join(near) or '(없음)'}") from None
+
+
+def value(table: SourcedTable, item: str) -> float:
+    """The number of one item."""
+    return lookup(table, item).value
+
+
+def provenance_frame(table: SourcedTable, items: Iterable[str] | None = None):
+    """A DataFrame of the given items (all by default) with value, unit, source and date."""
+    import pandas as pd
+
+    rows = [lookup(table, name) for name in (table if items is None else items)]
+    return pd.DataFrame(
+        [(r.item, r.value, f"{r.unit} {r.currency}".strip(), r.source, r.date.isoformat()) for r in rows],
+        columns=["항목", "값", "단위", "출처", "날짜"],
+    ).set_index("항목")

@@ -1,0 +1,233 @@
+"""Notebook 01's arithmetic against values computed by hand, and the provenance tables' schema.
+
+Hand calculations use the published inputs in data/compute.csv and data/prices.csv
+(e.g. ZeRO's 16 bytes per parameter, AWS p4d at 21.957642 USD/h, fx 1400).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+
+import pytest
+
+from ragfirst import paradigm, sourced
+from ragfirst.sourced import DataFileError
+
+FACTS = sourced.load_compute_facts()
+PRICES = sourced.load_prices()
+
+
+# --- schema of the committed data files ----------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "columns"), [
+    (sourced.PRICES_CSV, sourced.PRICE_COLUMNS),
+    (sourced.COMPUTE_CSV, sourced.FACT_COLUMNS),
+])
+def test_data_file_rows_are_complete_dated_numeric_and_unique(path, columns):
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == columns
+        rows = list(reader)
+    assert rows
+    items = [row["item"] for row in rows]
+    assert len(items) == len(set(items)), "duplicate items"
+    for row in rows:
+        assert None not in row and all(row[c] is not None for c in columns), row
+        for column in columns:
+            if column != "note":
+                assert row[column].strip(), (row["item"], column)
+        assert math.isfinite(float(row["value"])) and float(row["value"]) >= 0, row["item"]
+        assert dt.date.fromisoformat(row["date"]) <= dt.date(2026, 12, 31), row["item"]
+        if "currency" in columns:
+            assert row["currency"] in ("USD", "KRW"), row["item"]
+
+
+def test_prices_keep_the_foundation_rows():
+    for item in ("api.gpt-4o-mini.input", "api.gpt-4o-mini.output", "api.local.input", "fx.usd_krw"):
+        assert item in PRICES
+    assert PRICES["fx.usd_krw"].is_assumption
+
+
+def test_approaches_file_has_every_aspect_with_source_and_date():
+    with open(paradigm.APPROACHES_CSV, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["aspect_key"] for r in rows] == ["gpu", "data", "cost", "difficulty", "maintenance", "domain_fit", "suits"]
+    for row in rows:
+        assert all(v.strip() for v in row.values()), row
+        dt.date.fromisoformat(row["date"])
+    table = paradigm.load_approaches()
+    assert list(table.columns) == ["RAG (벡터DB + LLM API)", "파인튜닝", "자체 모델 학습"]
+    assert len(table) == 7
+
+
+# --- loader rejects bad input with a message naming the fault ----------------------------
+
+HEADER = "item,value,unit,currency,source,date,note\n"
+
+
+def write(tmp_path, text):
+    path = tmp_path / "prices.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ("a,abc,u,USD,src,2024-01-01,\n", ["prices.csv:2", "value='abc'"]),
+    ("a,1,u,USD,src,2024-13-01,\n", ["prices.csv:2", "date='2024-13-01'"]),
+    ("a,1,u,USD,,2024-01-01,\n", ["prices.csv:2", "source", "course assumption"]),
+    ("a,1,u,EUR,src,2024-01-01,\n", ["currency='EUR'"]),
+    ("a,-1,u,USD,src,2024-01-01,\n", ["value='-1'"]),
+    ("a,1,u,USD,src,2024-01-01\n", ["prices.csv:2", "열 개수"]),
+    ("a,1,u,USD,src,2024-01-01,\na,2,u,USD,src,2024-01-01,\n", ["prices.csv:3", "item='a'", "중복"]),
+])
+def test_bad_rows_are_rejected_with_line_and_field(tmp_path, row, words):
+    with pytest.raises(DataFileError) as error:
+        sourced.load_prices(write(tmp_path, HEADER + row))
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_missing_column_and_missing_file_are_named(tmp_path):
+    with pytest.raises(DataFileError, match="currency"):
+        sourced.load_prices(write(tmp_path, "item,value,unit,source,date,note\na,1,u,s,2024-01-01,\n"))
+    with pytest.raises(DataFileError, match="nope.csv"):
+        sourced.load_prices(tmp_path / "nope.csv")
+
+
+def test_unknown_item_lists_similar_items():
+    with pytest.raises(DataFileError, match="api.gpt-4o-mini.input"):
+        sourced.value(PRICES, "api.gpt-9.input")
+
+
+# --- memory ------------------------------------------------------------------------------
+
+
+def test_memory_requirements_for_7b_by_hand():
+    need = paradigm.memory_requirements(7, FACTS)
+    assert need["inference_fp16"] == pytest.approx(14.0)  # 7e9 x 2 B
+    assert need["inference_int4"] == pytest.approx(3.5)  # 7e9 x 0.5 B
+    assert need["full_finetune"] == pytest.approx(112.0)  # 7e9 x 16 B (ZeRO)
+    assert need["lora"] == pytest.approx(14.112)  # 14 + 7e9 x 0.001 x 16 B
+    assert need["qlora"] == pytest.approx(3.612)  # 3.5 + 0.112
+
+
+def test_zero_paper_examples():
+    # ZeRO §3.1: GPT-2 1.5B needs at least 24 GB of model states; 7.5B needs 120 GB.
+    assert paradigm.memory_requirements(1.5, FACTS)["full_finetune"] == pytest.approx(24.0)
+    assert paradigm.memory_requirements(7.5, FACTS)["full_finetune"] == pytest.approx(120.0)
+
+
+def test_memory_table_rows_and_rounding():
+    table = paradigm.memory_table(FACTS)
+    assert list(table.index) == ["7B", "13B", "70B", "175B"]
+    assert table.loc["70B", "풀 파인튜닝 (Adam)"] == 1120.0
+    assert table.loc["175B", "LoRA (fp16 기반)"] == 352.8  # 350 + 175 x 0.016 = 352.8
+    assert table.loc["13B", "QLoRA (4bit 기반)"] == 6.7  # 6.5 + 0.208 = 6.708
+
+
+def test_gpus_needed_is_a_ceiling_without_float_noise():
+    assert paradigm.gpus_needed(80, 80) == 1
+    assert paradigm.gpus_needed(80.1, 80) == 2
+    assert paradigm.gpus_needed(0.1 + 0.2, 0.1) == 3  # (0.1 + 0.2) / 0.1 = 3.0000000000000004 in floats
+    with pytest.raises(ValueError):
+        paradigm.gpus_needed(10, 0)
+
+
+def test_gpu_count_table_by_hand():
+    full = paradigm.gpu_count_table(FACTS, "full_finetune")
+    assert full.loc["7B"].to_dict() == {"RTX 4090 24GB": 5, "A100 40GB": 3, "A100 80GB": 2, "H100 80GB": 2}  # 112 GB
+    assert full.loc["70B", "A100 80GB"] == 14  # 1120 / 80
+    assert full.loc["175B", "A100 40GB"] == 70  # 2800 / 40
+    infer = paradigm.gpu_count_table(FACTS, "inference_fp16")
+    assert infer.loc["70B", "RTX 4090 24GB"] == 6  # 140 / 24 = 5.83
+    with pytest.raises(ValueError, match="mode="):
+        paradigm.gpu_count_table(FACTS, "pretraining")
+
+
+def test_lora_savings_match_hand_values():
+    saving = paradigm.lora_savings(7, FACTS)
+    assert saving.lora_vs_full == pytest.approx(1 - 14.112 / 112)  # 0.874
+    assert saving.qlora_vs_lora == pytest.approx(1 - 3.612 / 14.112)  # 0.744
+
+
+def test_ms_per_token_and_decode_table():
+    assert paradigm.ms_per_token(14, 1008) == pytest.approx(13.888888, rel=1e-6)
+    table = paradigm.decode_time_table(FACTS)
+    assert table.loc["7B int4", "H100 80GB"] == 1.0  # 3.5 / 3350 s = 1.045 ms
+    assert table.loc["70B fp16", "A100 80GB"] == 68.7  # 140 / 2039 s = 68.66 ms
+    with pytest.raises(ValueError):
+        paradigm.ms_per_token(1, 0)
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+
+def test_workload_tokens_and_validation():
+    workload = paradigm.FaqBotWorkload()
+    assert workload.requests_per_month == 30_000
+    assert workload.input_tokens_per_month == 45_000_000
+    assert workload.output_tokens_per_month == 9_000_000
+    for bad in (-1, float("nan"), "many", True):
+        with pytest.raises(ValueError, match="requests_per_day"):
+            paradigm.FaqBotWorkload(requests_per_day=bad)
+
+
+def test_api_monthly_cost_by_hand():
+    workload = paradigm.FaqBotWorkload()
+    assert paradigm.api_monthly_cost_usd(workload, PRICES, "gpt-4o-mini") == pytest.approx(45 * 0.15 + 9 * 0.60)  # 12.15
+    assert paradigm.api_monthly_cost_usd(workload, PRICES, "gpt-4o") == pytest.approx(45 * 2.50 + 9 * 10.0)  # 202.5
+    assert paradigm.api_monthly_cost_usd(workload, PRICES, "local") == 0
+
+
+def test_currency_and_rental():
+    assert paradigm.usd_to_manwon(100, PRICES) == pytest.approx(14.0)  # 100 x 1400 / 10000
+    assert paradigm.gpu_rental_usd(1.99, 24, 8) == pytest.approx(382.08)
+
+
+def test_cost_comparison_by_hand():
+    costs = paradigm.cost_comparison(PRICES, paradigm.FaqBotWorkload())
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "USD"] == 12.15
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "만원"] == 1.7  # 12.15 x 1400 = 17,010원
+    assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "USD"] == 526.98  # 21.957642 x 24 = 526.983
+    assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "만원"] == 73.8  # 737,776원
+    assert costs.loc["8×A100 40GB 하루 (Lambda, 온디맨드)", "USD"] == 382.08
+    assert costs.loc["8×H100 하루 (AWS p5, 온디맨드)", "USD"] == 1320.96  # 55.04 x 24
+    assert list(costs["구분"]).count("GPU 하루") == 3
+
+
+def test_break_even_requests_by_hand():
+    # gpt-4o-mini per request: 1500 x 0.15/1e6 + 300 x 0.60/1e6 = 0.000405 USD
+    # one A100 80GB for 30 days: 2.79 x 720 = 2008.8 USD -> 2008.8 / 30 / 0.000405 = 165,333.3 per day
+    per_day = paradigm.break_even_requests_per_day(paradigm.FaqBotWorkload(), PRICES, "gpt-4o-mini", 2.79)
+    assert per_day == pytest.approx(165_333.333, rel=1e-6)
+    with pytest.raises(ValueError, match="api.local"):
+        paradigm.break_even_requests_per_day(paradigm.FaqBotWorkload(), PRICES, "local", 2.79)
+
+
+def test_llama2_replay_by_hand():
+    run = paradigm.llama2_70b_on(FACTS, PRICES)
+    assert run.days == pytest.approx(8960)  # 1,720,320 / 8 / 24
+    assert run.years == pytest.approx(8960 / 365)
+    assert run.cost_usd == pytest.approx(1_720_320 * 2.79)  # 4,799,692.8
+    assert run.share_done_in(1) == pytest.approx(192 / 1_720_320)
+
+
+def test_training_flops_and_implied_utilization_by_hand():
+    assert paradigm.training_flops(70e9, 2e12) == pytest.approx(8.4e23)
+    assert paradigm.implied_utilization(FACTS) == pytest.approx(8.4e23 / (1_720_320 * 3600 * 312e12))  # 0.4347
+
+
+# --- the seed's tables ----------------------------------------------------------------------
+
+
+def test_paradigm_table_and_checklist_preview():
+    table = paradigm.paradigm_table()
+    assert list(table.columns) == ["2020–2022", "2024"]
+    assert table.loc["주류", "2020–2022"] == "파인튜닝"
+    assert paradigm.PARADIGM_CORE == "소유에서 활용으로"
+    preview = paradigm.checklist_preview()
+    assert len(preview) == 11  # seed 002: 8 questions before fine-tuning + 3 alternatives
+    assert preview.loc[("파인튜닝 전에 확인", 5), "항목 (원문)"] == "☐ 고품질 데이터 10,000+ 보유하고 있는가?"
