@@ -51,7 +51,7 @@ def check_cache() -> Check:
 
 def check_offline() -> Check:
     hub_offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-    guard = "켜짐 (테스트 모드)" if netguard.is_installed() else "꺼짐 (대화형 모드)"
+    guard = "켜짐 (테스트·make execute 실행)" if netguard.is_installed() else "꺼짐 (대화형 실행)"
     return Check("오프라인 설정", hub_offline, f"HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE')}, 네트워크 가드 {guard}")
 
 
@@ -62,3 +62,17 @@ def check_backend() -> Check:
 def run_all() -> list[Check]:
     """Every check, in the order the notebook shows them."""
     return [check_python(), *map(check_package, KEY_PACKAGES), check_font(), check_cache(), check_offline(), check_backend()]
+
+
+def as_table(checks: list[Check]):
+    """The checks as a DataFrame with Korean column names, for notebook 00."""
+    import pandas as pd
+
+    rows = [(c.name, "정상" if c.ok else "확인 필요", c.detail) for c in checks]
+    return pd.DataFrame(rows, columns=["항목", "상태", "상세"])
+
+
+def summary(checks: list[Check]) -> str:
+    """One line: all good, or which checks need attention."""
+    problems = [c.name for c in checks if not c.ok]
+    return "모든 점검 통과" if not problems else f"확인 필요: {', '.join(problems)}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 
 SEED = 42
@@ -15,7 +14,6 @@ def setup(seed: int = SEED) -> None:
     config.apply_offline_defaults()
     config.load_dotenv_file()
     fonts.use_korean_font()
-    os.environ.setdefault("PYTHONHASHSEED", str(seed))
     random.seed(seed)
     import numpy as np
     import pandas as pd
