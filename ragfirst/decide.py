@@ -1,12 +1,15 @@
 """The seed's decision flowchart and checklists as code.
 
-The seed's flowchart (002, "결정 플로우차트") asks its questions in order and stops
+The seed's flowchart (원문 002, docs/sources.md, "결정 플로우차트") asks its questions in order and stops
 at the first "Yes". Real projects often need several techniques at once (the
 seed's own checklist asks "하이브리드: 복합적 요구사항으로 여러 기법 조합이 필요한가?",
 and its scenario 1 answer is RAG + fine-tuning), so ``decide`` keeps asking the
 remaining questions after a "Yes" and combines every technique that applies.
-The answer numbers follow the seed's scenario options:
+The answer numbers follow the seed's scenario options (``CHOICES``):
 1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
+Approach ids and Korean names are those of ``ragfirst.roi`` (``APPROACH_LABELS``),
+and the 10K data threshold is ``roi.data_target()`` (``finetuning.data_target``
+in data/roi/assumptions.csv), so the two modules cannot disagree.
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ragfirst.config import DATA_DIR
-from ragfirst.roi import ProjectError, check_budget, initial_cost, load_costs, load_project, parse_number
-
-DATA_TARGET = 10_000  # seed: "고품질 데이터 10K+ 보유?"
+from ragfirst.roi import (APPROACH_LABELS, HYBRID_LABEL, ProjectError, check_budget, check_known_fields, data_target,
+                          initial_cost, load_costs, load_project, parse_number)
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,10 @@ QUESTION_FIELDS = {
     "F": "needs_realtime_tools",
     "H": "needs_specialized_behavior",
 }
-TECHNIQUE_LABELS = {"rag": "RAG", "tool": "Tool Use", "finetuning": "파인튜닝"}
-SINGLE_CHOICES = {
-    "rag": (2, "RAG 시스템 구축"),
-    "tool": (3, "Tool Use 구현"),
-    "finetuning": (4, "파인튜닝 진행"),
-}
+# The seed's scenario options: number -> approach id of ragfirst.roi (5: several combined).
+CHOICE_APPROACHES = {1: "prompt_engineering", 2: "rag_system", 3: "tool_use", 4: "finetuning"}
+CHOICES = {**{n: APPROACH_LABELS[a] for n, a in CHOICE_APPROACHES.items()}, 5: HYBRID_LABEL}
+VERDICT_PENDING = "판단 보류"
 # Tasks where a language model is at most one part of the system.
 NON_TEXT_TASKS = {
     "vision": "영상·이미지 판독은 LLM이 아니라 검증된 비전 모델(예: CT 판독 모델)이 핵심입니다. "
@@ -75,6 +75,11 @@ NON_TEXT_TASKS = {
                       "LLM은 추천 이유 설명이나 상품 정보 검색(RAG) 같은 보조 역할입니다.",
     "tabular": "표 형식 데이터의 예측은 LLM보다 전통적 머신러닝 모델이 더 싸고 정확합니다.",
 }
+
+
+def choice_number(approach: str) -> int:
+    """The seed's option number of one approach id (``rag_system`` -> 2)."""
+    return next(n for n, a in CHOICE_APPROACHES.items() if a == approach)
 
 
 def finetuning_investment() -> float:
@@ -97,7 +102,10 @@ class Step:
 
 @dataclass(frozen=True)
 class Decision:
-    """The recommendation, its number in the seed's options, and how it was reached."""
+    """The recommendation, its number in the seed's options, and how it was reached.
+
+    ``techniques`` are approach ids of ``ragfirst.roi`` (``rag_system``, ``tool_use``, ...).
+    """
 
     recommendation: str
     choice_number: int | None
@@ -143,6 +151,7 @@ def decide(project: Mapping[str, Any]) -> Decision:
     """
     if not isinstance(project, Mapping):
         raise ProjectError("project: dict(필드 이름 -> 값)가 필요합니다.")
+    check_known_fields(project, "project")
     answers = {node: _flag(project, name) for node, name in QUESTION_FIELDS.items()}
     for name in ("data_available", "budget"):
         if project.get(name) is None:
@@ -153,6 +162,7 @@ def decide(project: Mapping[str, Any]) -> Decision:
         raise ProjectError(f"project['data_available']={data:g}: 0 이상의 건수가 필요합니다.")
     budget = check_budget(project["budget"])
     needed = finetuning_investment()
+    target = data_target()
 
     steps = [Step("A", "", "")]
     techniques: list[str] = []
@@ -161,22 +171,22 @@ def decide(project: Mapping[str, Any]) -> Decision:
                       "간단한 프롬프트로 충분합니다." if answers["B"] else "간단한 프롬프트만으로는 부족합니다."))
     if answers["B"]:
         steps.append(Step("C", "", "가장 싸고 빠른 프롬프트 엔지니어링부터 시작합니다."))
-        return Decision("프롬프트 엔지니어링", 1, ("prompt",), tuple(steps), _caveats(project))
+        return Decision(APPROACH_LABELS["prompt_engineering"], 1, ("prompt_engineering",), tuple(steps), _caveats(project))
 
     steps.append(Step("D", yes_no[answers["D"]], "외부 지식(문서, DB)이 필요합니다." if answers["D"] else "외부 지식은 필요 없습니다."))
     if answers["D"]:
         steps.append(Step("E", "", "문서를 검색해 답에 넣는 RAG가 필요합니다."))
-        techniques.append("rag")
+        techniques.append("rag_system")
     steps.append(Step("F", yes_no[answers["F"]],
                       "실시간 데이터나 외부 시스템 연동이 필요합니다." if answers["F"] else "실시간 데이터/도구는 필요 없습니다."))
     if answers["F"]:
         steps.append(Step("G", "", "도구 호출(Tool Use)로 실시간 데이터와 시스템을 연결합니다."))
-        techniques.append("tool")
+        techniques.append("tool_use")
     steps.append(Step("H", yes_no[answers["H"]],
                       "매우 특화된 행동(형식, 용어, 판단)이 필요합니다." if answers["H"] else "매우 특화된 행동은 필요 없습니다."))
     if answers["H"]:
-        enough_data = data >= DATA_TARGET
-        steps.append(Step("J", yes_no[enough_data], f"고품질 데이터 {data:,.0f}건: 기준 {DATA_TARGET:,}건 "
+        enough_data = data >= target
+        steps.append(Step("J", yes_no[enough_data], f"고품질 데이터 {data:,.0f}건: 기준 {target:,.0f}건 "
                           + ("이상입니다." if enough_data else "미만입니다.")))
         if not enough_data:
             steps.append(Step("K", "", "파인튜닝하기엔 데이터가 부족합니다: 데이터를 모으면서 다른 방법을 씁니다."))
@@ -188,8 +198,9 @@ def decide(project: Mapping[str, Any]) -> Decision:
                 steps.append(Step("N", "", "데이터와 예산이 있어 파인튜닝을 진행할 수 있습니다."))
                 techniques.append("finetuning")
             else:
-                steps.append(Step("M", "", "예산이 모자라 파인튜닝 대신 RAG와 Tool Use를 조합합니다."))
-                techniques += [t for t in ("rag", "tool") if t not in techniques]
+                steps.append(Step("M", "", f"예산이 모자라 파인튜닝 대신 {APPROACH_LABELS['rag_system']}와 "
+                                  f"{APPROACH_LABELS['tool_use']}을 조합합니다."))
+                techniques += [t for t in ("rag_system", "tool_use") if t not in techniques]
     elif not techniques:
         steps.append(Step("I", "", "어떤 기법도 필요하다는 답이 없습니다: 요구사항을 다시 검토합니다."))
 
@@ -200,8 +211,8 @@ def _name(techniques: list[str], steps: list[Step]) -> tuple[str, int | None]:
     if not techniques:
         return ("데이터 수집 또는 다른 방법", None) if steps[-1].node == "K" else ("요구사항 재검토", None)
     if len(techniques) == 1:
-        return SINGLE_CHOICES[techniques[0]][1], SINGLE_CHOICES[techniques[0]][0]
-    return "하이브리드 (" + " + ".join(TECHNIQUE_LABELS[t] for t in techniques) + ")", 5
+        return APPROACH_LABELS[techniques[0]], choice_number(techniques[0])
+    return f"{HYBRID_LABEL}: " + " + ".join(APPROACH_LABELS[t] for t in techniques), 5
 
 
 def _caveats(project: Mapping[str, Any]) -> tuple[str, ...]:
@@ -226,7 +237,7 @@ class ChecklistItem:
     """One checkbox of a seed checklist and how a project answers it."""
 
     id: str
-    text: str  # the seed's wording (002, 체크리스트)
+    text: str  # the seed's wording (원문 002, 체크리스트)
     fields: tuple[str, ...]  # project fields the answer comes from
     rule: Callable[[Mapping[str, Any]], bool]
     note: str = ""
@@ -246,9 +257,10 @@ BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
     ChecklistItem("tools_not_enough", "Tool Use로 해결되지 않는가?", ("tool_use_insufficient",), _true("tool_use_insufficient")),
     ChecklistItem("specialized", "정말로 도메인-특화 행동이 필요한가?", ("needs_specialized_behavior",), _true("needs_specialized_behavior")),
     ChecklistItem("data_10k", "고품질 데이터 10,000+ 보유하고 있는가?", ("data_available",),
-                  lambda p: float(p["data_available"]) >= DATA_TARGET),
+                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(),
+                  "기준 건수는 data/roi/assumptions.csv의 finetuning.data_target에서 읽습니다 (ROI 모델과 같은 값)."),
     ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
-                  lambda p: float(p["budget"]) >= finetuning_investment(),
+                  lambda p: check_budget(p["budget"]) >= finetuning_investment(),
                   "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값으로 확인합니다."),
     ChecklistItem("model_ops", "지속적인 모델 관리 리소스가 있는가?", ("has_model_ops_team",), _true("has_model_ops_team")),
     ChecklistItem("critical", "성능 개선이 비즈니스에 치명적으로 중요한가?", ("performance_critical",), _true("performance_critical")),
@@ -275,6 +287,7 @@ class ChecklistScore:
     unanswered: tuple[str, ...]
     total: int
     verdict: str
+    provisional: bool = False  # True: unanswered items could still change the verdict ("판단 보류")
 
     @property
     def score(self) -> int:
@@ -298,18 +311,29 @@ def score_checklist(name: str, project: Mapping[str, Any]) -> ChecklistScore:
         else:
             unchecked.append(item.id)
     total = len(CHECKLISTS[name])
-    if name == "before_finetuning":
-        if len(checked) == total:
+    missing = sorted({f for item in CHECKLISTS[name] if item.id in unanswered for f in item.fields if project.get(f) is None})
+    todo = f"답하지 않은 항목이 {len(unanswered)}개 남았습니다. 프로젝트에 {', '.join(missing)} 필드를 채우세요"
+    # Unanswered items leave the verdict open unless the answered ones already settle it.
+    if name == "before_finetuning":  # fine-tuning only when every box is ticked: one "no" settles it
+        settled = bool(unchecked) or not unanswered
+        if unchecked:
+            verdict = f"{total}개 중 {len(checked)}개 충족: 파인튜닝보다 대안을 먼저 쓰세요."
+        elif not unanswered:
             verdict = "모든 항목을 충족합니다: 파인튜닝을 검토할 만합니다."
         else:
-            verdict = f"{total}개 중 {len(checked)}개 충족: 파인튜닝보다 대안을 먼저 쓰세요."
-    else:
-        labels = {"rag": "RAG", "tool_use": "Tool Use", "hybrid": "하이브리드"}
-        verdict = ("먼저 검토할 대안: " + ", ".join(labels[c] for c in checked)) if checked else "해당하는 대안이 없습니다."
-    if unanswered:
-        missing = sorted({f for item in CHECKLISTS[name] if item.id in unanswered for f in item.fields if project.get(f) is None})
-        verdict += f" (답하지 않은 항목 {len(unanswered)}개: 프로젝트에 {', '.join(missing)} 필드를 채우세요)"
-    return ChecklistScore(name, tuple(checked), tuple(unchecked), tuple(unanswered), total, verdict)
+            verdict = f"{VERDICT_PENDING}: 답한 {len(checked)}개는 모두 충족합니다. {todo}."
+    else:  # any ticked box names an alternative to try first
+        labels = {"rag": APPROACH_LABELS["rag_system"], "tool_use": APPROACH_LABELS["tool_use"], "hybrid": HYBRID_LABEL}
+        settled = bool(checked) or not unanswered
+        if checked:
+            verdict = "먼저 검토할 대안: " + ", ".join(labels[c] for c in checked)
+        elif not unanswered:
+            verdict = "해당하는 대안이 없습니다."
+        else:
+            verdict = f"{VERDICT_PENDING}: 답한 항목 중 해당하는 대안은 없습니다. {todo}."
+    if unanswered and settled:
+        verdict += f" ({todo})"
+    return ChecklistScore(name, tuple(checked), tuple(unchecked), tuple(unanswered), total, verdict, not settled)
 
 
 def checklist_table(name: str, project: Mapping[str, Any]):
@@ -357,6 +381,14 @@ def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
             if key not in entry:
                 raise ProjectError(f"{path.name}: {number}번째 항목에 '{key}'가 없습니다.")
     return entries
+
+
+def describe_scenario(entry: Mapping[str, Any]) -> str:
+    """A scenario's title, the seed's facts and the course's assumptions, as lines of text."""
+    lines = [entry["title"]]
+    lines += [f"  원문 {key}: {values}" for key, values in entry.get("seed", {}).items()]
+    lines += [f"  가정 {key}: {note}" for key, note in entry.get("assumptions", {}).items()]
+    return "\n".join(lines)
 
 
 def scenario(scenario_id: str, path: str | Path | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ SIDE = {"C", "E", "G", "I", "K", "M"}
 TOP, ROW_HEIGHT = 70, 82
 DIAMOND_W, DIAMOND_H, BOX_W, BOX_H = 290, 60, 230, 42
 PATH_COLOR, EDGE_COLOR = "#c62828", "#546e7a"
+CONTINUE_LABEL = "추가 검토"
 
 
 def _center(node: str) -> tuple[int, int]:
@@ -41,7 +42,7 @@ def _shape(node: str, on_path: bool) -> str:
     return f'<g id="node-{node}">{body}{text}</g>'
 
 
-def _edge(source: str, target: str, label: str | None, on_path: bool, dashed: bool) -> str:
+def _edge(source: str, target: str, label: str | None, on_path: bool) -> str:
     (x1, y1), (x2, y2) = _center(source), _center(target)
     source_is_question = NODES[source].kind == "question"
     if target in SIDE and source not in SIDE:  # to the right
@@ -54,23 +55,43 @@ def _edge(source: str, target: str, label: str | None, on_path: bool, dashed: bo
         label_xy = (x1 + 8, (y1 + y2) / 2 + 4)
     color = PATH_COLOR if on_path else EDGE_COLOR
     width = 3 if on_path else 1.4
-    dash = ' stroke-dasharray="7,5"' if dashed else ""
     marker = "arrow-path" if on_path else "arrow"
-    line = (f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" stroke-width="{width}"{dash} '
+    line = (f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" stroke-width="{width}" '
             f'marker-end="url(#{marker})"/>')
     text = ""
     if label:
         answer = "예" if label == "Yes" else "아니오"
         text = (f'<text x="{label_xy[0]}" y="{label_xy[1]}" font-size="12" fill="{color}" '
                 f'text-anchor="{"middle" if target in SIDE else "start"}">{answer}</text>')
-    return line + text
+    return f'<g id="edge-{source}-{target}">{line}{text}</g>'
+
+
+def _continuation(outcome: str, question: str) -> str:
+    """A dashed connector from an outcome box down to the next question: ``decide`` kept asking after a "Yes".
+
+    It has its own route (outcome bottom, left above the question, onto the
+    diamond's upper-right side) so it never runs along the seed's "아니오" edge.
+    """
+    (ox, oy), (qx, qy) = _center(outcome), _center(question)
+    start_x, start_y = ox - BOX_W / 4, oy + BOX_H / 2
+    mid_y = (start_y + qy - DIAMOND_H / 2) / 2
+    end_x = qx + DIAMOND_W / 4  # halfway along the upper-right side of the diamond
+    end_y = qy - DIAMOND_H / 4
+    points = f"{start_x},{start_y} {start_x},{mid_y} {end_x},{mid_y} {end_x},{end_y}"
+    return (f'<g id="continue-{outcome}-{question}">'
+            f'<polyline points="{points}" fill="none" stroke="{PATH_COLOR}" stroke-width="2" stroke-dasharray="7,5" '
+            f'marker-end="url(#arrow-path)"/>'
+            f'<text x="{(start_x + end_x) / 2}" y="{mid_y - 5}" font-size="12" fill="{PATH_COLOR}" '
+            f'text-anchor="middle">{CONTINUE_LABEL}</text></g>')
 
 
 def flowchart_svg(decision: Decision | None = None, title: str = "") -> str:
     """The flowchart as an SVG document; with ``decision``, its path drawn in red.
 
-    A dashed red edge is a "No" branch followed after a "Yes": ``decide`` keeps
-    asking the remaining questions so that hybrid answers are found.
+    Only the answers actually given are drawn in red. A dashed red connector
+    labelled "추가 검토" leaves an outcome box when ``decide`` kept asking the
+    remaining questions after a "Yes" (to find hybrid answers); it is not one of
+    the seed's edges.
     """
     visited = set(decision.path) if decision else set()
     answers = {step.node: step.answer for step in decision.steps} if decision else {}
@@ -88,10 +109,13 @@ def flowchart_svg(decision: Decision | None = None, title: str = "") -> str:
     ]
     if title:
         parts.append(f'<text x="20" y="28" font-size="16" font-weight="bold">{escape(title)}</text>')
+    path = decision.path if decision else []
     for source, target, label in EDGES:
-        on_path = source in visited and target in visited
-        dashed = on_path and label is not None and answers.get(source) != label
-        parts.append(_edge(source, target, label, on_path, dashed))
+        on_path = source in visited and target in visited and (label is None or answers.get(source) == label)
+        parts.append(_edge(source, target, label, on_path))
+    for source, target in zip(path, path[1:]):
+        if NODES[source].kind == "outcome":
+            parts.append(_continuation(source, target))
     for node in NODES:
         parts.append(_shape(node, node in visited))
     if decision:

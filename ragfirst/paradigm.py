@@ -1,7 +1,7 @@
 """Notebook 01's arithmetic: why owning a model is out of reach and renting intelligence is not.
 
-The seeds argue in words (GPU cost, data, people, maintenance); this module
-turns the checkable parts into numbers computed from ``data/compute.csv`` and
+The course's two source documents (원문 000 and 002, described in docs/sources.md)
+argue in words (GPU cost, data, people, maintenance); this module turns the checkable parts into numbers computed from ``data/compute.csv`` and
 ``data/prices.csv``, so that a learner can change an assumption and see the
 conclusion move (or not):
 
@@ -11,7 +11,8 @@ conclusion move (or not):
   Activations and buffers are left out, so every figure is a lower bound.
 * decoding speed: at batch size 1 every generated token reads all weights once,
   so weights / memory bandwidth is a lower bound on the time per token.
-* cost: GPU rental by the hour vs API tokens per month, in USD and 만원.
+* cost: GPU rental by the hour vs API tokens per month, in USD and 만원,
+  printed the way a reader says amounts ("약 67억 원 (약 480만 USD)").
 
 Sizes use decimal units (1 GB = 1e9 bytes), as GPU vendors do.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ragfirst.config import DATA_DIR
-from ragfirst.sourced import SourcedTable, value
+from ragfirst.sourced import SourcedTable, lookup, value
 
 APPROACHES_CSV = DATA_DIR / "approaches.csv"
 MODEL_SIZES_B = (7, 13, 70, 175)
@@ -36,6 +37,8 @@ GPUS = {
     "a100_80gb": "A100 80GB",
     "h100_sxm": "H100 80GB",
 }
+
+DECODE_UNIT = "ms/토큰 (하한)"
 
 MEMORY_MODES = {
     "inference_fp16": "추론 fp16",
@@ -121,9 +124,48 @@ class LoraSavings:
 
 
 def lora_savings(params_billion: float, facts: SourcedTable) -> LoraSavings:
-    """Check the seed's "메모리 90% 절약" (LoRA) and "GPU 메모리 75% 절약" (QLoRA) claims."""
+    """Check 원문 002's "메모리 90% 절약" (LoRA) and "GPU 메모리 75% 절약" (QLoRA) claims."""
     need = memory_requirements(params_billion, facts)
     return LoraSavings(need["full_finetune"], need["lora"], need["qlora"])
+
+
+@dataclass(frozen=True)
+class QloraPaperCheck:
+    """The QLoRA paper's model in 4-bit weights against the single GPU it reports (GB)."""
+
+    params_billion: float
+    weights_gb: float
+    gpu_memory_gb: float
+
+    @property
+    def headroom_gb(self) -> float:
+        """What is left for adapters, optimizer state and activations."""
+        return self.gpu_memory_gb - self.weights_gb
+
+    @property
+    def fits(self) -> bool:
+        return self.headroom_gb >= 0
+
+
+def qlora_paper_check(facts: SourcedTable) -> QloraPaperCheck:
+    """Do 65B parameters at 4 bits fit on the paper's 48 GB GPU? (Dettmers et al. 2023)"""
+    params = value(facts, "qlora.model_params_b")
+    weights = memory_gb(params, value(facts, "rule.bytes_per_param.int4"))
+    return QloraPaperCheck(params, weights, value(facts, "qlora.gpu_memory_gb"))
+
+
+def gpu_memory_lines(facts: SourcedTable) -> dict[str, float]:
+    """One label per distinct GPU memory size, e.g. ``{"A100/H100 80GB": 80}``, smallest first.
+
+    Why: GPUs with the same memory share one threshold line in a chart.
+    """
+    by_size: dict[float, list[str]] = {}
+    for key, label in GPUS.items():
+        gb = value(facts, f"gpu.{key}.memory_gb")
+        family = label.removesuffix(f" {gb:g}GB")
+        if family not in by_size.setdefault(gb, []):
+            by_size[gb].append(family)
+    return {f"{'/'.join(families)} {gb:g}GB": gb for gb, families in sorted(by_size.items())}
 
 
 # --- decoding speed ---------------------------------------------------------------
@@ -149,6 +191,27 @@ def decode_time_table(facts: SourcedTable, sizes_billion=(7, 13, 70), gpus=("rtx
             }
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "모델 (가중치)"
+    frame.columns.name = DECODE_UNIT
+    return frame.round(1)
+
+
+def decode_floor(facts: SourcedTable, params_billion: float = 7, mode: str = "inference_int4",
+                 gpu: str = "h100_sxm", tokens=(1, 20, 100)):
+    """Lower bound on the time to generate ``tokens`` tokens one after another (ms, one decimal).
+
+    Why: a reply is many tokens, and each one pays the weights / bandwidth floor again.
+    """
+    import pandas as pd
+
+    if mode not in MEMORY_MODES:
+        raise ValueError(f"mode={mode!r}: 가능한 값: {', '.join(MEMORY_MODES)}")
+    if gpu not in GPUS:
+        raise ValueError(f"gpu={gpu!r}: 가능한 값: {', '.join(GPUS)}")
+    per_token = ms_per_token(memory_requirements(params_billion, facts)[mode],
+                             value(facts, f"gpu.{gpu}.bandwidth_gb_s"))
+    frame = pd.DataFrame({"최소 시간 (ms, 하한)": [n * per_token for n in tokens]},
+                         index=pd.Index(list(tokens), name="생성 토큰 수"))
+    frame.columns.name = f"{params_billion:g}B {MEMORY_MODES[mode]}, {GPUS[gpu]}"
     return frame.round(1)
 
 
@@ -195,18 +258,87 @@ def usd_to_manwon(usd: float, prices: SourcedTable) -> float:
     return usd * value(prices, "fx.usd_krw") / WON_PER_MANWON
 
 
+# Korean groups digits by 10^4: 만, 억 (10^8), 조 (10^12).
+KOREAN_UNITS = ((1e12, "조"), (1e8, "억"), (1e4, "만"))
+
+
+def _check_amount(amount: float) -> float:
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount) or amount < 0:
+        raise ValueError(f"amount={amount!r}: 0 이상의 유한한 숫자가 필요합니다.")
+    return amount
+
+
+def _korean_amount(amount: float) -> str:
+    """``amount`` in the largest Korean unit it reaches: 6,719,570,000 → "67억", 17,010 → "1.7만"."""
+    _check_amount(amount)
+    for size, unit in KOREAN_UNITS:
+        if round(amount / size, 1) >= 1:
+            scaled = amount / size
+            # Under 10 one decimal keeps the figure honest (1.7만); above it a decimal is noise.
+            text = f"{scaled:,.1f}".removesuffix(".0") if scaled < 10 else f"{round(scaled):,}"
+            return f"{text}{unit}"
+    return f"{round(amount):,}"
+
+
+def format_krw(manwon: float) -> str:
+    """만원 as a reader says it: 671,957만원 → "약 67억 원", 1.7만원 → "약 1.7만 원", 0.85만원 → "약 8,500원"."""
+    text = _korean_amount(manwon * WON_PER_MANWON)
+    return f"약 {text} 원" if text[-1] in "만억조" else f"약 {text}원"
+
+
+def format_usd(usd: float) -> str:
+    """USD with Korean digit groups: 4,799,693 → "약 480만 USD", 526.98 → "약 527 USD"; under 100 exact: "8.10 USD"."""
+    if _check_amount(usd) < 100:
+        return f"{usd:,.2f} USD"
+    return f"약 {_korean_amount(usd)} USD"
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_power_of_ten(number: float) -> str:
+    """Astronomical quantities (FLOP) the way a textbook prints them: 8.4e23 → "8.4 × 10²³"."""
+    mantissa, exponent = f"{_check_amount(number):.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+
+
+def format_cost(usd: float, prices: SourcedTable) -> str:
+    """A USD amount in won first and dollars second: "약 67억 원 (약 480만 USD)"."""
+    return f"{format_krw(usd_to_manwon(usd, prices))} ({format_usd(usd)})"
+
+
 def gpu_rental_usd(usd_per_hour: float, hours: float, count: int = 1) -> float:
     """Rent ``count`` units at ``usd_per_hour`` each for ``hours``."""
     return usd_per_hour * hours * count
 
 
-# (label, price item, units rented): AWS prices are are per 8-GPU instance, Lambda per GPU.
-GPU_DAY_SCENARIOS = (
-    ("8×A100 40GB 하루 (AWS p4d, 온디맨드)", "gpu.aws.p4d_24xlarge.hour", 1),
-    ("8×A100 40GB 하루 (Lambda, 온디맨드)", "gpu.lambda.a100_sxm_40gb.gpu_hour", 8),
-    ("8×H100 하루 (AWS p5, 온디맨드)", "gpu.aws.p5_48xlarge.hour", 1),
-)
+@dataclass(frozen=True)
+class GpuDayScenario:
+    """One way to rent 8 GPUs for a day: the price row and how many units of it."""
+
+    label: str
+    price_item: str
+    units: int  # AWS prices are per 8-GPU instance (1 unit), Lambda's per GPU (8 units)
+
+
+GPU_DAY_SCENARIOS = {
+    "aws_p4d": GpuDayScenario("8×A100 40GB 하루 (AWS p4d, 온디맨드)", "gpu.aws.p4d_24xlarge.hour", 1),
+    "lambda_a100_40gb": GpuDayScenario("8×A100 40GB 하루 (Lambda, 온디맨드)", "gpu.lambda.a100_sxm_40gb.gpu_hour", 8),
+    "aws_p5": GpuDayScenario("8×H100 하루 (AWS p5, 온디맨드)", "gpu.aws.p5_48xlarge.hour", 1),
+}
 API_MODELS = ("gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4o")
+
+
+def api_month_label(model: str) -> str:
+    return f"FAQ 봇 API 한 달 ({model})"
+
+
+def gpu_day_usd(prices: SourcedTable, scenario: str, hours: float = HOURS_PER_DAY) -> float:
+    """USD for ``hours`` of one of ``GPU_DAY_SCENARIOS`` (a key such as ``"aws_p4d"``)."""
+    if scenario not in GPU_DAY_SCENARIOS:
+        raise ValueError(f"scenario={scenario!r}: 가능한 값: {', '.join(GPU_DAY_SCENARIOS)}")
+    rent = GPU_DAY_SCENARIOS[scenario]
+    return gpu_rental_usd(value(prices, rent.price_item), hours, rent.units)
 
 
 def cost_comparison(prices: SourcedTable, workload: FaqBotWorkload, api_models=API_MODELS, hours: float = HOURS_PER_DAY):
@@ -216,13 +348,60 @@ def cost_comparison(prices: SourcedTable, workload: FaqBotWorkload, api_models=A
     rows = []
     for model in api_models:
         usd = api_monthly_cost_usd(workload, prices, model)
-        rows.append((f"FAQ 봇 API 한 달 ({model})", "API 한 달", usd, f"api.{model}.input/output"))
-    for label, item, count in GPU_DAY_SCENARIOS:
-        usd = gpu_rental_usd(value(prices, item), hours, count)
-        rows.append((label, "GPU 하루", usd, item))
+        rows.append((api_month_label(model), "API 한 달", usd, f"api.{model}.input/output"))
+    for key, rent in GPU_DAY_SCENARIOS.items():
+        rows.append((rent.label, "GPU 하루", gpu_day_usd(prices, key, hours), rent.price_item))
     frame = pd.DataFrame(rows, columns=["항목", "구분", "USD", "근거 (prices.csv)"])
     frame.insert(3, "만원", [usd_to_manwon(usd, prices) for usd in frame["USD"]])
+    frame.insert(4, "원화 (읽기용)", [format_krw(manwon) for manwon in frame["만원"]])
     return frame.set_index("항목").round({"USD": 2, "만원": 1})
+
+
+@dataclass(frozen=True)
+class CostGap:
+    """A day of GPU rental against a month of API calls, and how many months of API it buys."""
+
+    gpu_label: str
+    gpu_day_usd: float
+    api_label: str
+    api_month_usd: float
+
+    @property
+    def ratio(self) -> float:
+        return self.gpu_day_usd / self.api_month_usd
+
+
+def gpu_day_vs_api_month(prices: SourcedTable, workload: FaqBotWorkload,
+                         scenario: str = "aws_p4d", model: str = "gpt-4o-mini") -> CostGap:
+    """The headline comparison of notebook 01, looked up by keys, not by display labels."""
+    gpu = gpu_day_usd(prices, scenario)
+    api = api_monthly_cost_usd(workload, prices, model)
+    if api <= 0:
+        raise ValueError(f"api.{model}: 한 달 API 비용이 0이라 비율을 낼 수 없습니다. 유료 모델을 고르세요.")
+    return CostGap(GPU_DAY_SCENARIOS[scenario].label, gpu, api_month_label(model), api)
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """The same price item at two dates."""
+
+    old_value: float
+    old_date: str
+    new_value: float
+    new_date: str
+
+    @property
+    def change(self) -> float:
+        """Relative change, e.g. -0.33 for a third cheaper."""
+        return self.new_value / self.old_value - 1
+
+
+def price_change(prices: SourcedTable, old_item: str, new_item: str) -> PriceChange:
+    """Compare two dated rows of ``prices.csv`` (why the ``date`` column matters)."""
+    old, new = lookup(prices, old_item), lookup(prices, new_item)
+    if old.value <= 0:
+        raise ValueError(f"{old_item}: 값이 0이라 변화율을 낼 수 없습니다.")
+    return PriceChange(old.value, old.date.isoformat(), new.value, new.date.isoformat())
 
 
 def break_even_requests_per_day(workload: FaqBotWorkload, prices: SourcedTable, model: str,
@@ -275,19 +454,36 @@ def training_flops(params: float, tokens: float, flops_per_param_token: float = 
     return flops_per_param_token * params * tokens
 
 
-def implied_utilization(facts: SourcedTable) -> float:
-    """Share of the A100's BF16 peak that Llama 2 70B's reported GPU-hours imply (sanity check of 6ND)."""
+@dataclass(frozen=True)
+class TrainingComputeCheck:
+    """A published run's 6ND compute against the peak its reported GPU-hours could deliver."""
+
+    flops: float
+    gpu_hours: float
+    peak_tflops: float
+
+    @property
+    def available_flops(self) -> float:
+        return self.gpu_hours * 3600 * self.peak_tflops * 1e12
+
+    @property
+    def utilization(self) -> float:
+        """Average share of peak the GPUs must have reached; 30-60 % is typical, so the numbers agree."""
+        return self.flops / self.available_flops
+
+
+def llama2_compute_check(facts: SourcedTable) -> TrainingComputeCheck:
+    """Sanity check of Llama 2 70B's reported GPU-hours with C = 6ND and the A100's BF16 peak."""
     flops = training_flops(value(facts, "llama2_70b.params"), value(facts, "llama2_70b.tokens"),
                            value(facts, "rule.training_flops_per_param_token"))
-    available = value(facts, "llama2_70b.gpu_hours") * 3600 * value(facts, "gpu.a100.bf16_tflops") * 1e12
-    return flops / available
+    return TrainingComputeCheck(flops, value(facts, "llama2_70b.gpu_hours"), value(facts, "gpu.a100.bf16_tflops"))
 
 
-# --- the seed's tables, restated -------------------------------------------------------
+# --- the source documents' tables, restated -------------------------------------------------------
 
 
 def load_approaches(path: Path = APPROACHES_CSV):
-    """RAG vs fine-tuning vs own training (seed 000 §4) as a DataFrame, aspects as rows."""
+    """RAG vs fine-tuning vs own training (원문 000 §4, see docs/sources.md) as a DataFrame, aspects as rows."""
     import pandas as pd
 
     path = Path(path)
@@ -306,7 +502,7 @@ def load_approaches(path: Path = APPROACHES_CSV):
     return table
 
 
-PARADIGM_SOURCE = "seed 002 (패러다임 변화 요약)"
+PARADIGM_SOURCE = "원문 002 (docs/sources.md): 패러다임 변화 요약"
 PARADIGM_SHIFT = {
     "2020–2022": {
         "주류": "파인튜닝",
@@ -316,7 +512,7 @@ PARADIGM_SHIFT = {
         "유연성": "낮음",
     },
     "2024": {
-        "주류": "RAG + Tool Use + 스마트 프롬프팅",
+        "주류": "RAG + 도구 사용 + 프롬프트 엔지니어링",
         "사고방식": "기존 모델을 똑똑하게 활용하자",
         "비용": "낮음",
         "복잡도": "중간",
@@ -327,7 +523,7 @@ PARADIGM_CORE = "소유에서 활용으로"
 
 
 def paradigm_table():
-    """The seed's 2020–2022 → 2024 summary as a DataFrame (aspects as rows)."""
+    """The 2020–2022 → 2024 summary of 원문 002, restated in the course's terms (aspects as rows)."""
     import pandas as pd
 
     frame = pd.DataFrame(PARADIGM_SHIFT)
@@ -336,7 +532,7 @@ def paradigm_table():
 
 
 def checklist_preview():
-    """The seed's two checklists (text only), as ``ragfirst.decide`` holds them for notebook 05."""
+    """원문 002's two checklists (text only), as ``ragfirst.decide`` holds them for notebook 05."""
     import pandas as pd
 
     from ragfirst.decide import CHECKLISTS

@@ -1,9 +1,11 @@
 """The seed's ROI template made real: costs, expected performance, business value, ROI.
 
-The seed (002, "ROI 계산 템플릿") calls three helpers it never defines. Here they
+The seed (원문 002, docs/sources.md, "ROI 계산 템플릿") calls three helpers it never defines. Here they
 are explicit models whose every number lives in a data file with its source:
 
 * ``data/roi/costs.csv``: the seed's cost table (만원), each item with a period.
+  Its amounts are illustrative: ``api_cost_override`` rebuilds the API lines
+  from today's per-token prices (``data/prices.csv``) for one workload.
 * ``data/roi/assumptions.csv``: expected performance by approach and complexity,
   the fine-tuning data penalty, the value model and per-domain defaults.
 
@@ -31,12 +33,16 @@ Models (all amounts in 만원):
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import difflib
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ragfirst import paradigm
 from ragfirst.config import DATA_DIR
 
 ROI_DIR = DATA_DIR / "roi"
@@ -44,12 +50,32 @@ COSTS_CSV = ROI_DIR / "costs.csv"
 ASSUMPTIONS_CSV = ROI_DIR / "assumptions.csv"
 
 APPROACHES = ("prompt_engineering", "rag_system", "tool_use", "finetuning")
+# The one Korean name of each approach, used by roi, decide, the charts and the notebooks.
 APPROACH_LABELS = {
     "prompt_engineering": "프롬프트 엔지니어링",
-    "rag_system": "RAG 시스템",
-    "tool_use": "Tool Use",
+    "rag_system": "RAG",
+    "tool_use": "도구 사용(Tool Use)",
     "finetuning": "파인튜닝",
 }
+HYBRID_LABEL = "하이브리드"
+COST_ITEM_LABELS = {
+    "development": "개발비 (일회성)",
+    "initial_training": "초기 학습 (일회성)",
+    "monthly_api": "API 이용료 (매월)",
+    "monthly_infrastructure": "인프라 (매월)",
+    "monthly_tools": "외부 도구·시스템 (매월)",
+    "monthly_inference": "추론 서버 (매월)",
+    "retraining": "재학습 (6개월마다)",
+    "maintenance": "유지보수 (매월)",
+}
+VALUE_INPUT_LABELS = {
+    "monthly_volume": "월 문의 건수",
+    "cost_per_manual_handling": "건당 사람 처리 비용",
+}
+# Cost items billed per token: what ``api_cost_override`` recomputes from data/prices.csv.
+API_COST_ITEMS = {"prompt_engineering": "monthly_api", "rag_system": "monthly_api", "tool_use": "monthly_api"}
+COST_COLUMNS = ("approach", "item", "value", "unit", "period", "source", "date", "note")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PERIODS = ("one-off", "monthly", "every 6 months")
 COMPLEXITIES = ("low", "medium", "high")
 HORIZON_MONTHS = 36
@@ -107,10 +133,19 @@ def load_costs(path: Path = COSTS_CSV) -> dict[str, tuple[CostItem, ...]]:
         raise FileNotFoundError(f"비용 표가 없습니다: {path} (data/roi/costs.csv를 복원해 주세요)")
     table: dict[str, list[CostItem]] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
+        reader = csv.DictReader(handle)
+        missing = [c for c in COST_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ProjectError(f"{Path(path).name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(COST_COLUMNS)} 이어야 합니다.")
+        for line, row in enumerate(reader, start=2):
             where = f"{Path(path).name}:{line} ({row.get('approach')}.{row.get('item')})"
+            if None in row or any(row.get(c) is None for c in COST_COLUMNS):
+                raise ProjectError(f"{where}: 열 개수가 머리줄과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
             if row.get("unit") != "만원":
                 raise ProjectError(f"{where}: unit={row.get('unit')!r}, 비용은 만원 단위여야 합니다.")
+            if not row["source"].strip():
+                raise ProjectError(f"{where}: source 열이 비어 있습니다. 출처(또는 'course assumption')를 적어 주세요.")
+            check_date(row["date"], f"{where}: date")
             table.setdefault(row["approach"], []).append(
                 _checked_item(
                     CostItem(row["approach"], row["item"], row["value"], row["period"], row["source"], row["note"]),
@@ -131,10 +166,64 @@ def _checked_item(item: CostItem, where: str) -> CostItem:
     return replace(item, value=value)
 
 
+def check_date(text: str, field: str) -> dt.date:
+    """A YYYY-MM-DD date (the format of every data table's ``date`` column), or a ProjectError naming ``field``."""
+    text = (text or "").strip()
+    try:
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ProjectError(f"{field}={text!r}: YYYY-MM-DD 형식의 날짜가 필요합니다 (예: 2026-11-21).") from None
+
+
+def required_assumptions() -> tuple[str, ...]:
+    """The rows the performance and value models read; a missing one stops loading with its name."""
+    return (tuple(f"performance.{a}.{c}" for a in APPROACHES for c in COMPLEXITIES)
+            + ("finetuning.data_target", "finetuning.data_penalty", "gap.external_knowledge", "gap.realtime_tools",
+               "value.shortfall_penalty"))
+
+
+ASSUMPTION_COLUMNS = ("item", "value", "unit", "source", "date", "note")
+
+
 def load_assumptions(path: Path = ASSUMPTIONS_CSV) -> dict[str, float]:
-    """The model parameters by name (``performance.rag_system.medium`` -> 85.0)."""
+    """The model parameters by name (``performance.rag_system.medium`` -> 85.0).
+
+    A missing file, a missing column, a value that is not a number, an empty
+    source or a date that is not YYYY-MM-DD stops here with the file, line and
+    column at fault, so a typo cannot quietly change every ROI.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"가정 표가 없습니다: {path} (data/roi/assumptions.csv를 복원해 주세요)")
+    table: dict[str, float] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        return {row["name"]: float(row["value"]) for row in csv.DictReader(handle)}
+        reader = csv.DictReader(handle)
+        missing = [c for c in ASSUMPTION_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ProjectError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(ASSUMPTION_COLUMNS)} 이어야 합니다.")
+        for line, row in enumerate(reader, start=2):
+            where = f"{path.name}:{line} ({row.get('item')})"
+            if None in row or any(row.get(c) is None for c in ASSUMPTION_COLUMNS):
+                raise ProjectError(f"{where}: 열 개수가 머리줄과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
+            name = row["item"].strip()
+            if name in table:
+                raise ProjectError(f"{where}: item={name!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
+            if not row["source"].strip():
+                raise ProjectError(f"{where}: source 열이 비어 있습니다. 출처(또는 'course assumption')를 적어 주세요.")
+            check_date(row["date"], f"{where}: date")
+            table[name] = parse_number(row["value"].strip(), f"{where}: value", row["unit"].strip() or "단위")
+    missing = [name for name in required_assumptions() if name not in table]
+    if missing:
+        raise ProjectError(f"{path.name}: 필요한 행이 없습니다: {', '.join(missing)}. data/roi/assumptions.csv를 복원해 주세요.")
+    return table
+
+
+def data_target(assumptions: Mapping[str, float] | None = None) -> float:
+    """Quality examples fine-tuning needs (the seed's 10K), from ``finetuning.data_target``: the one place it is set."""
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    return assumptions["finetuning.data_target"]
 
 
 def with_cost_overrides(costs: Costs, overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, tuple[CostItem, ...]]:
@@ -198,12 +287,44 @@ REQUIRED_FIELDS = {
     "performance_requirement": "필요한 정확도 % (0~100, 예: 85)",
     "budget": "초기 투자 가능 예산, 만원 (예: 2000 = 2,000만원)",
 }
+# Every other field a project file may carry: read by roi, by ragfirst.decide (flowchart and
+# checklists) or just a title. A key outside this list is almost surely a typo.
+OPTIONAL_FIELDS = {
+    "name": "프로젝트 이름 (텍스트)",
+    "monthly_volume": "월 처리 건수 (건/월)",
+    "cost_per_manual_handling": "사람이 한 건을 처리하는 비용 (만원/건)",
+    "measured_performance": "직접 측정한 성능 {접근법: %}",
+    "cost_overrides": "비용 항목 변경 {접근법: {항목: 만원}}",
+    "needs_external_knowledge": "플로우차트 D: 외부 지식 필요? (true/false)",
+    "needs_realtime_tools": "플로우차트 F: 실시간 데이터/도구 필요? (true/false)",
+    "simple_prompt_sufficient": "플로우차트 B: 간단한 프롬프트로 가능? (true/false)",
+    "needs_specialized_behavior": "플로우차트 H: 매우 특화된 행동 필요? (true/false)",
+    "task_type": "text / vision / recommendation / tabular",
+    "performance_critical": "체크리스트: 성능 개선이 비즈니스에 치명적인가? (true/false)",
+    "prompt_optimization_tried": "체크리스트: 프롬프트 최적화를 충분히 시도했는가? (true/false)",
+    "rag_insufficient": "체크리스트: RAG로 해결되지 않는가? (true/false)",
+    "tool_use_insufficient": "체크리스트: Tool Use로 해결되지 않는가? (true/false)",
+    "has_model_ops_team": "체크리스트: 지속적인 모델 관리 리소스가 있는가? (true/false)",
+}
+PROJECT_FIELDS = {**REQUIRED_FIELDS, **OPTIONAL_FIELDS}
+
+
+def check_known_fields(project: Mapping[str, Any], where: str = "project_requirements") -> None:
+    """Reject keys no module reads (``monthly_volumne``), naming the closest allowed one and listing all."""
+    unknown = [key for key in project if key not in PROJECT_FIELDS]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), list(PROJECT_FIELDS), n=1)
+            hints.append(f"'{key}'" + (f" (혹시 '{close[0]}'?)" if close else ""))
+        raise ProjectError(f"{where}: 알 수 없는 필드 {', '.join(hints)}. 가능한 필드: {', '.join(PROJECT_FIELDS)}")
 
 
 def validate_project(project: Mapping[str, Any], assumptions: Mapping[str, float] | None = None) -> Project:
     """Check a project dict (the seed's fields) and fill domain defaults; errors name the field."""
     if not isinstance(project, Mapping):
         raise ProjectError("project_requirements: dict(필드 이름 -> 값)가 필요합니다.")
+    check_known_fields(project)
     assumptions = load_assumptions() if assumptions is None else assumptions
     for field, expected in REQUIRED_FIELDS.items():
         if project.get(field) is None:
@@ -288,17 +409,22 @@ def get_expected_performance(approach: str, project: Project, assumptions: Mappi
     if project.needs_realtime_tools and approach != "tool_use":
         performance -= assumptions["gap.realtime_tools"]
     if approach == "finetuning":
-        target = assumptions["finetuning.data_target"]
+        target = data_target(assumptions)
         missing_share = max(0.0, 1 - project.data_available / target)
         performance -= assumptions["finetuning.data_penalty"] * missing_share
     return max(0.0, performance)
 
 
-def estimate_business_value(performance: float, project: Project, assumptions: Mapping[str, float] | None = None) -> float:
-    """Manual handling cost avoided per year (만원), discounted when the requirement is missed."""
+def requirement_factor(performance: float, project: Project, assumptions: Mapping[str, float] | None = None) -> float:
+    """Share of the value kept: 1 when the requirement is met, minus ``value.shortfall_penalty`` per missing point."""
     assumptions = load_assumptions() if assumptions is None else assumptions
     shortfall = max(0.0, project.performance_requirement - performance)
-    factor = max(0.0, 1 - assumptions["value.shortfall_penalty"] * shortfall)
+    return max(0.0, 1 - assumptions["value.shortfall_penalty"] * shortfall)
+
+
+def estimate_business_value(performance: float, project: Project, assumptions: Mapping[str, float] | None = None) -> float:
+    """Manual handling cost avoided per year (만원), discounted when the requirement is missed."""
+    factor = requirement_factor(performance, project, assumptions)
     return 12 * project.monthly_volume * project.cost_per_manual_handling * performance / 100 * factor
 
 
@@ -370,18 +496,158 @@ def cumulative_costs(approach: str, project_requirements: Mapping[str, Any], mon
 
 
 @dataclass(frozen=True)
+class BreakEven:
+    """One approach month by month (months 1..n, 만원): what the break-even chart draws."""
+
+    approach: str
+    months: tuple[int, ...]
+    cumulative_cost: tuple[float, ...]
+    cumulative_value: tuple[float, ...]
+    payback_month: int | None
+
+    @property
+    def net(self) -> tuple[float, ...]:
+        """Cumulative value minus cumulative cost; it first reaches 0 at ``payback_month``."""
+        return tuple(v - c for v, c in zip(self.cumulative_value, self.cumulative_cost))
+
+
+def break_even(project_requirements: Mapping[str, Any], months: int = HORIZON_MONTHS,
+               costs: Costs | None = None) -> list[BreakEven]:
+    """Cumulative cost, value and net per approach (value accrues evenly from month 1), in the seed's order."""
+    rows = []
+    for result in compare_approaches(project_requirements, costs):
+        cost = cumulative_costs(result["approach"], project_requirements, months, costs)
+        value = [result["business_value"] / 12 * month for month in range(1, months + 1)]
+        payback = result["payback_month"] if result["payback_month"] is not None and result["payback_month"] <= months else None
+        rows.append(BreakEven(result["approach"], tuple(range(1, months + 1)), tuple(cost), tuple(value), payback))
+    return rows
+
+
+@dataclass(frozen=True)
+class RoiBreakdown:
+    """The terms of one approach's value and ROI, for showing the formula with its numbers."""
+
+    approach: str
+    monthly_volume: float
+    cost_per_manual_handling: float
+    performance: float
+    performance_requirement: float
+    factor: float
+    business_value: float
+    annual_cost: float
+    roi_percentage: float
+
+    def explain(self) -> str:
+        """The value formula and the seed's ROI formula with this project's numbers (Korean)."""
+        met = "요구 충족" if self.performance >= self.performance_requirement else (
+            f"요구 {self.performance_requirement:g}%에 {self.performance_requirement - self.performance:g}점 모자람")
+        return (f"연간 가치 = 12 × {self.monthly_volume:,.0f}건 × {self.cost_per_manual_handling:g}만원 × "
+                f"{self.performance / 100:.2f} × 계수 {self.factor:.2f} ({met}) = {self.business_value:,.0f}만원\n"
+                f"ROI = ({self.business_value:,.0f} - {self.annual_cost:,.0f}) / {self.annual_cost:,.0f} × 100 "
+                f"= {self.roi_percentage:.1f}%")
+
+
+def explain_roi(approach: str, project_requirements: Mapping[str, Any], costs: Costs | None = None,
+                assumptions: Mapping[str, float] | None = None) -> RoiBreakdown:
+    """``calculate_ai_approach_roi`` with the terms of its value formula, for a notebook to print."""
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    project = validate_project(project_requirements, assumptions)
+    result = calculate_ai_approach_roi(approach, project_requirements, costs, assumptions)
+    return RoiBreakdown(approach, project.monthly_volume, project.cost_per_manual_handling, result["expected_performance"],
+                        project.performance_requirement, requirement_factor(result["expected_performance"], project, assumptions),
+                        result["business_value"], result["annual_cost"], result["roi_percentage"])
+
+
+def performance_table(project_requirements: Mapping[str, Any], assumptions: Mapping[str, float] | None = None):
+    """Per approach: the table value for the project's complexity, the points deducted and the expected performance."""
+    import pandas as pd
+
+    assumptions = load_assumptions() if assumptions is None else assumptions
+    project = validate_project(project_requirements, assumptions)
+    rows = []
+    for approach in APPROACHES:
+        table_value = assumptions[f"performance.{approach}.{project.complexity}"]
+        expected = get_expected_performance(approach, project, assumptions)
+        measured = approach in project.measured_performance
+        rows.append((APPROACH_LABELS[approach], table_value, None if measured else table_value - expected, expected,
+                     "측정값" if measured else "가정 표"))
+    return pd.DataFrame(rows, columns=["이름", "표 값(%)", "감점(%p)", "기대 성능(%)", "근거"]).round(1)
+
+
+# --- the API line from per-token prices -----------------------------------------------
+
+DAYS_PER_MONTH = 30
+
+
+def api_workload(project_requirements: Mapping[str, Any], input_tokens_per_request: float = 1500,
+                 output_tokens_per_request: float = 300) -> paradigm.FaqBotWorkload:
+    """The project's monthly volume as notebook 01's FAQ-bot workload (30 days a month, same tokens per request).
+
+    One workload definition for both notebooks: only the volume comes from the
+    project (``monthly_volume``, or the domain default), so 1,000 inquiries a
+    month is 1,000 / 30 requests a day.
+    """
+    project = validate_project(project_requirements)
+    return paradigm.FaqBotWorkload(requests_per_day=project.monthly_volume / DAYS_PER_MONTH, days_per_month=DAYS_PER_MONTH,
+                                   input_tokens_per_request=input_tokens_per_request,
+                                   output_tokens_per_request=output_tokens_per_request)
+
+
+def api_cost_override(workload: paradigm.FaqBotWorkload, prices, model: str,
+                      approaches: tuple[str, ...] = tuple(API_COST_ITEMS)) -> dict[str, dict[str, float]]:
+    """``cost_overrides`` that replace the per-token API lines with today's prices for ``workload`` (만원/month).
+
+    Uses ``paradigm.api_monthly_cost_usd`` and ``paradigm.usd_to_manwon`` (prices
+    and the exchange rate from ``data/prices.csv``), so notebooks 01 and 04 share
+    one calculation. Every approach gets the same workload: tool use that calls
+    the model twice per request would pay about twice this.
+    """
+    monthly = paradigm.usd_to_manwon(paradigm.api_monthly_cost_usd(workload, prices, model), prices)
+    overrides = {}
+    for approach in approaches:
+        if _check_approach(approach) not in API_COST_ITEMS:
+            raise ProjectError(f"approach={approach!r}: 토큰 요금으로 계산하는 API 항목이 없습니다. 가능한 값: {', '.join(API_COST_ITEMS)}")
+        overrides[approach] = {API_COST_ITEMS[approach]: monthly}
+    return overrides
+
+
+def api_cost_table(workload: paradigm.FaqBotWorkload, prices, model: str, costs: Costs | None = None):
+    """The seed's API lines next to the same lines at today's token prices, per month and per request (원)."""
+    import pandas as pd
+
+    table = load_costs() if costs is None else costs
+    repriced = api_cost_override(workload, prices, model)
+    requests = workload.requests_per_month
+    rows = []
+    for approach, item_name in API_COST_ITEMS.items():
+        seed = next(item.value for item in table[approach] if item.item == item_name)
+        now = repriced[approach][item_name]
+        rows.append((APPROACH_LABELS[approach], item_name, seed, seed * paradigm.WON_PER_MANWON / requests,
+                     now, now * paradigm.WON_PER_MANWON / requests))
+    return pd.DataFrame(rows, columns=["이름", "항목", "원문(만원/월)", "원문(원/건)", f"{model}(만원/월)", f"{model}(원/건)"]
+                        ).set_index("이름").round(2)
+
+
+# --- sensitivity ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
 class Sensitivity:
     """ROI when one input moves down and up, the others at their base value."""
 
-    parameter: str
-    low_label: str
-    high_label: str
+    parameter: str  # Korean label for charts and tables
+    low_label: str  # the move, e.g. "-20%"
+    high_label: str  # e.g. "+20%"
     roi_low: float
     roi_high: float
+    key: str = ""  # stable id: cost.<item>, value.<field>, performance
 
     @property
     def swing(self) -> float:
         return abs(self.roi_high - self.roi_low)
+
+
+MINUS = "-"  # ASCII: NanumGothic has no U+2212, and "-20%" / "+20%" must render in charts
 
 
 def sensitivity(approach: str, project_requirements: Mapping[str, Any], relative: float = 0.2,
@@ -389,8 +655,8 @@ def sensitivity(approach: str, project_requirements: Mapping[str, Any], relative
                 assumptions: Mapping[str, float] | None = None) -> list[Sensitivity]:
     """One-at-a-time sensitivity of ROI, largest swing first (for a tornado chart).
 
-    Every cost item and the two value inputs move by +/-``relative``; expected
-    performance moves by +/-``performance_points`` (capped to 0..100).
+    Every cost item and the two value inputs move by -/+``relative``; expected
+    performance moves by -/+``performance_points`` (capped to 0..100).
     """
     _check_approach(approach)
     base_project = dict(project_requirements)
@@ -402,24 +668,25 @@ def sensitivity(approach: str, project_requirements: Mapping[str, Any], relative
     def roi(**changes: Any) -> float:
         return calculate_ai_approach_roi(approach, {**base_project, **changes}, base_costs, assumptions)["roi_percentage"]
 
-    pct = f"{relative:.0%}"
+    down, up = f"{MINUS}{relative:.0%}", f"+{relative:.0%}"
     rows = []
     for item in table[approach]:
         def with_item(factor: float) -> float:
             overrides = {k: dict(v) for k, v in project.cost_overrides.items()}
             overrides[approach] = {**overrides.get(approach, {}), item.item: item.value * factor}
             return roi(cost_overrides=overrides)
-        rows.append(Sensitivity(f"비용: {item.item}", f"-{pct}", f"+{pct}", with_item(1 - relative), with_item(1 + relative)))
-    for name in ("monthly_volume", "cost_per_manual_handling"):
+        rows.append(Sensitivity(f"비용: {COST_ITEM_LABELS.get(item.item, item.item)}", down, up,
+                                with_item(1 - relative), with_item(1 + relative), f"cost.{item.item}"))
+    for name, label in VALUE_INPUT_LABELS.items():
         base = getattr(project, name)
-        rows.append(Sensitivity(f"가치: {name}", f"-{pct}", f"+{pct}",
-                                roi(**{name: base * (1 - relative)}), roi(**{name: base * (1 + relative)})))
+        rows.append(Sensitivity(f"가치: {label}", down, up, roi(**{name: base * (1 - relative)}),
+                                roi(**{name: base * (1 + relative)}), f"value.{name}"))
     base_perf = get_expected_performance(approach, project, assumptions)
     low, high = max(0.0, base_perf - performance_points), min(100.0, base_perf + performance_points)
-    rows.append(Sensitivity("기대 성능(%)", f"{low:g}%", f"{high:g}%",
+    rows.append(Sensitivity("기대 성능", f"{MINUS}{base_perf - low:g}%p", f"+{high - base_perf:g}%p",
                             roi(measured_performance={**project.measured_performance, approach: low}),
-                            roi(measured_performance={**project.measured_performance, approach: high})))
-    return sorted(rows, key=lambda row: (-round(row.swing, 9), row.parameter))
+                            roi(measured_performance={**project.measured_performance, approach: high}), "performance"))
+    return sorted(rows, key=lambda row: (-round(row.swing, 9), row.key))
 
 
 def load_project(path: str | Path) -> dict[str, Any]:
@@ -474,10 +741,30 @@ def comparison_table(results: list[dict[str, Any]]):
     return frame.round(1)
 
 
+def cost_table_rows(project_requirements: Mapping[str, Any], costs: Costs | None = None) -> list[dict[str, Any]]:
+    """The cost table as used for this project: overrides applied, changed rows say so and keep the seed's value."""
+    project = validate_project(project_requirements)
+    base = load_costs() if costs is None else costs
+    used = with_cost_overrides(base, project.cost_overrides)
+    rows = []
+    for approach, items in used.items():
+        originals = {item.item: item for item in base[approach]}
+        for item in items:
+            row = {"approach": item.approach, "item": item.item, "value": item.value, "period": item.period,
+                   "source": item.source, "note": item.note, "seed_value": originals[item.item].value}
+            if item.value != originals[item.item].value:
+                row["source"] = "프로젝트 cost_overrides"
+                row["note"] = f"원문 값 {originals[item.item].value:g}만원을 프로젝트 파일에서 바꿈"
+            rows.append(row)
+    return rows
+
+
 def export_comparison(results: list[dict[str, Any]], project_requirements: Mapping[str, Any],
                       directory: str | Path | None = None, stem: str = "roi_comparison") -> tuple[Path, Path]:
     """Write the comparison to CSV (UTF-8 with BOM, opens in Excel) and to an .xlsx with the inputs.
 
+    The "비용표" sheet is the cost table the results were computed with: the
+    project's ``cost_overrides`` applied, each changed row marked with the seed's value.
     Files go to ``cache_dir()/roi`` unless ``directory`` is given, never into the repo.
     Both are written to temporary names first so a failure leaves nothing half-written.
     """
@@ -485,6 +772,12 @@ def export_comparison(results: list[dict[str, Any]], project_requirements: Mappi
 
     from ragfirst.config import cache_dir
 
+    cost_rows = cost_table_rows(project_requirements)
+    for result in results:  # the cost sheet must be the table these results came from
+        expected = calculate_ai_approach_roi(result["approach"], project_requirements)["annual_cost"]
+        if not math.isclose(result["annual_cost"], expected, abs_tol=1e-6):
+            raise ProjectError(f"results[{result['approach']}]: annual_cost {result['annual_cost']:g}만원이 project_requirements로 "
+                               f"계산한 {expected:g}만원과 다릅니다. 같은 프로젝트(cost_overrides 포함)로 계산한 결과를 넘겨 주세요.")
     folder = Path(directory) if directory is not None else cache_dir() / "roi"
     folder.mkdir(parents=True, exist_ok=True)
     table = comparison_table(results)
@@ -492,7 +785,6 @@ def export_comparison(results: list[dict[str, Any]], project_requirements: Mappi
         [(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v) for k, v in project_requirements.items()],
         columns=["field", "value"],
     )
-    cost_rows = [item.__dict__ for items in load_costs().values() for item in items]
     csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
     tmp_csv, tmp_xlsx = folder / f".{stem}.csv.tmp", folder / f".{stem}.xlsx.tmp"
     try:

@@ -15,69 +15,81 @@ COLORS = {
     "tool_use": "#ffa726",
     "finetuning": "#ef5350",
 }
+MARKERS = {"prompt_engineering": "o", "rag_system": "s", "tool_use": "^", "finetuning": "D"}
+COST_COLOR, VALUE_COLOR = "#546e7a", "#bdbdbd"
 
 
 def plot_annual_cost(results: list[dict[str, Any]], ax=None):
-    """Bar chart of first-year cost by approach, with the value each one brings."""
+    """Bar chart of first-year cost by approach, next to the value each one brings."""
     import matplotlib.pyplot as plt
-
-    from matplotlib.patches import Patch
 
     ax = ax or plt.subplots(figsize=(8, 4))[1]
     labels = [roi.APPROACH_LABELS[r["approach"]] for r in results]
     x = range(len(results))
-    ax.bar([i - 0.2 for i in x], [r["annual_cost"] for r in results], width=0.4,
-           color=[COLORS[r["approach"]] for r in results], label="연간 비용")
-    ax.bar([i + 0.2 for i in x], [r["business_value"] for r in results], width=0.4,
-           color="#9e9e9e", label="연간 가치")
+    ax.bar([i - 0.2 for i in x], [r["annual_cost"] for r in results], width=0.4, color=COST_COLOR, label="연간 비용")
+    ax.bar([i + 0.2 for i in x], [r["business_value"] for r in results], width=0.4, color=VALUE_COLOR, label="연간 가치")
     for i, r in enumerate(results):
         ax.annotate(f"{r['annual_cost']:,.0f}", (i - 0.2, r["annual_cost"]), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(list(x), labels)
     ax.set_ylabel("만원 (첫 12개월)")
     ax.set_title("접근법별 연간 비용과 연간 가치")
-    ax.legend(handles=[Patch(facecolor="#607d8b", label="연간 비용 (색: 접근법)"), Patch(facecolor="#9e9e9e", label="연간 가치")])
+    ax.legend()
     return ax
 
 
 def plot_break_even(project: Mapping[str, Any], months: int = roi.HORIZON_MONTHS, axes=None):
-    """Left: cumulative cost per approach. Right: cumulative value minus cost, payback marked."""
+    """Left: cumulative cost per approach. Right: cumulative value minus cost, payback month marked and labelled.
+
+    The numbers come from ``roi.break_even``. Paybacks in the same month get
+    labels at different heights so that each one stays readable.
+    """
     import matplotlib.pyplot as plt
 
     if axes is None:
-        axes = plt.subplots(1, 2, figsize=(12, 4))[1]
+        axes = plt.subplots(1, 2, figsize=(12, 4.5))[1]
     left, right = axes
-    x = list(range(1, months + 1))
-    for result in roi.compare_approaches(project):
-        approach = result["approach"]
-        cost = roi.cumulative_costs(approach, project, months)
-        net = [result["business_value"] / 12 * m - c for m, c in zip(x, cost)]
-        label = roi.APPROACH_LABELS[approach]
-        left.plot(x, cost, color=COLORS[approach], label=label)
-        right.plot(x, net, color=COLORS[approach], label=label)
-        if result["payback_month"] is not None:
-            m = result["payback_month"]
-            right.scatter([m], [net[m - 1]], color=COLORS[approach], zorder=3)
+    series = roi.break_even(project, months)
+    same_month: dict[int, int] = {}
+    for row in series:
+        label = roi.APPROACH_LABELS[row.approach]
+        style = {"color": COLORS[row.approach], "marker": MARKERS[row.approach], "markevery": [], "label": label}
+        left.plot(row.months, row.cumulative_cost, **style)
+        right.plot(row.months, row.net, **style)
+        if row.payback_month is not None:
+            m = row.payback_month
+            rank = same_month.get(m, 0)
+            same_month[m] = rank + 1
+            # same month: each later marker is smaller so the earlier one stays visible around it
+            right.plot([m], [row.net[m - 1]], linestyle="none", marker=MARKERS[row.approach], markersize=12 - 4 * min(rank, 2),
+                       markerfacecolor=COLORS[row.approach], markeredgecolor="black", zorder=3 + rank)
+            right.annotate(f"{label}: {m}개월", (m, row.net[m - 1]), xytext=(30, 18 + 22 * rank), textcoords="offset points",
+                           fontsize=9, color="black", zorder=5,
+                           bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": COLORS[row.approach]},
+                           arrowprops={"arrowstyle": "-", "color": COLORS[row.approach]})
     left.set(title=f"누적 비용 ({months}개월)", xlabel="개월", ylabel="만원")
     right.axhline(0, color="black", linewidth=0.8)
-    right.set(title="누적 순이익 (가치 - 비용), 점: 손익분기", xlabel="개월", ylabel="만원")
+    right.set(title="누적 순이익 (가치 - 비용), 표시: 손익분기 달", xlabel="개월", ylabel="만원")
     left.legend()
-    right.legend()
+    right.legend(loc="lower left")
     return axes
 
 
 def plot_tornado(rows: list[roi.Sensitivity], base_roi: float, title: str = "", ax=None):
-    """Tornado chart: each bar spans the ROI when one input moves low -> high."""
+    """Tornado chart: each bar spans the ROI when one input moves down (-) and up (+)."""
     import matplotlib.pyplot as plt
 
-    ax = ax or plt.subplots(figsize=(8, 0.5 * len(rows) + 1.5))[1]
+    ax = ax or plt.subplots(figsize=(9, 0.5 * len(rows) + 1.5))[1]
     ordered = list(reversed(rows))  # widest bar on top
     for i, row in enumerate(ordered):
-        ax.barh(i, row.roi_low - base_roi, left=base_roi, color="#ef9a9a", label="입력을 낮춤" if i == 0 else None)
-        ax.barh(i, row.roi_high - base_roi, left=base_roi, color="#90caf9", label="입력을 높임" if i == 0 else None)
-        ax.annotate(row.low_label, (row.roi_low, i), ha="right" if row.roi_low < base_roi else "left", va="center", fontsize=8)
-        ax.annotate(row.high_label, (row.roi_high, i), ha="left" if row.roi_high >= base_roi else "right", va="center", fontsize=8)
+        ax.barh(i, row.roi_low - base_roi, left=base_roi, color="#ef9a9a", label="입력을 낮춤 (-)" if i == 0 else None)
+        ax.barh(i, row.roi_high - base_roi, left=base_roi, color="#90caf9", label="입력을 높임 (+)" if i == 0 else None)
+        for roi_value, text in ((row.roi_low, row.low_label), (row.roi_high, row.high_label)):
+            right = roi_value >= base_roi
+            ax.annotate(text, (roi_value, i), xytext=(4 if right else -4, 0), textcoords="offset points",
+                        ha="left" if right else "right", va="center", fontsize=8)
     ax.axvline(base_roi, color="black", linewidth=0.8)
     ax.set_yticks(range(len(ordered)), [row.parameter for row in ordered])
+    ax.margins(x=0.15)  # room for the labels at both ends of the bars
     ax.set_xlabel("ROI (%)")
     ax.set_title(title or f"민감도: 기준 ROI {base_roi:.1f}%")
     ax.legend(loc="lower right")
@@ -89,7 +101,7 @@ def sensitivity_table(rows: list[roi.Sensitivity]):
     import pandas as pd
 
     return pd.DataFrame([(r.parameter, r.low_label, round(r.roi_low, 1), r.high_label, round(r.roi_high, 1), round(r.swing, 1))
-                         for r in rows], columns=["입력", "낮춤", "ROI(낮춤)", "높임", "ROI(높임)", "폭"])
+                         for r in rows], columns=["입력", "낮춤 (-)", "ROI(-) %", "높임 (+)", "ROI(+) %", "ROI 폭 (%p)"])
 
 
 def show_comparison(project: Mapping[str, Any]) -> None:

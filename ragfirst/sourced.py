@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -118,12 +119,61 @@ def value(table: SourcedTable, item: str) -> float:
     return lookup(table, item).value
 
 
-def provenance_frame(table: SourcedTable, items: Iterable[str] | None = None):
-    """A DataFrame of the given items (all by default) with value, unit, source and date."""
+def format_value(number: float, currency: str = "") -> str:
+    """A figure as a reader should see it: thousands separators, no scientific notation.
+
+    Counts print whole (70000000000.0 → "70,000,000,000"); money prints cents
+    (21.957642 → "21.96", 0.1 → "0.10"); other fractions keep their significant
+    digits (0.001 → "0.001"). Display only: calculations use the exact value.
+    """
+    if float(number).is_integer():
+        return f"{int(number):,}"
+    if currency and number >= 1:
+        return f"{number:,.2f}"
+    text = f"{number:,.6f}".rstrip("0")
+    if currency and len(text.split(".")[1]) < 2:
+        text = f"{number:,.2f}"
+    return text
+
+
+def display_unit(row: SourcedValue) -> str:
+    """The unit with its currency written once: "USD per 1M tokens", "KRW per USD"."""
+    if row.currency and row.currency not in row.unit.split():
+        return f"{row.currency} {row.unit}"
+    return row.unit
+
+
+def assumed_items(table: SourcedTable, items: Iterable[str] | None = None) -> list[str]:
+    """The items (all by default) whose source is the course's own assumption, to be replaced before deciding."""
+    return [name for name in (table if items is None else items) if lookup(table, name).is_assumption]
+
+
+@lru_cache(maxsize=1)
+def _full_width_frame_type():
+    """A DataFrame that shows whole cells: a citation cut at 80 characters cannot be checked."""
     import pandas as pd
 
+    class FullWidthFrame(pd.DataFrame):
+        @property
+        def _constructor(self):
+            return FullWidthFrame
+
+        def __repr__(self) -> str:
+            with pd.option_context("display.max_colwidth", None, "display.max_columns", None):
+                return super().__repr__()
+
+        def _repr_html_(self):
+            with pd.option_context("display.max_colwidth", None, "display.max_columns", None):
+                return super()._repr_html_()
+
+    return FullWidthFrame
+
+
+def provenance_frame(table: SourcedTable, items: Iterable[str] | None = None):
+    """The given items (all by default) with readable value, unit, full source, date and note."""
     rows = [lookup(table, name) for name in (table if items is None else items)]
-    return pd.DataFrame(
-        [(r.item, r.value, f"{r.unit} {r.currency}".strip(), r.source, r.date.isoformat()) for r in rows],
-        columns=["항목", "값", "단위", "출처", "날짜"],
-    ).set_index("항목")
+    frame = _full_width_frame_type()(
+        [(r.item, format_value(r.value, r.currency), display_unit(r), r.source, r.date.isoformat(), r.note) for r in rows],
+        columns=["항목", "값", "단위", "출처", "날짜", "비고"],
+    )
+    return frame.set_index("항목")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragfirst import cli, decide, decide_diagram
+from ragfirst import cli, decide, decide_diagram, roi
 from ragfirst.config import DATA_DIR, REPO_ROOT
 
 NOTHING = {
@@ -37,29 +37,46 @@ def scenario_project(scenario_id):
 def test_seed_scenario_1_legal_contracts_is_hybrid_rag_plus_finetuning():
     decision = decide.decide(scenario_project("legal_contract"))
     assert decision.choice_number == 5
-    assert set(decision.techniques) == {"rag", "finetuning"}
-    assert "RAG" in decision.recommendation and "파인튜닝" in decision.recommendation
+    assert set(decision.techniques) == {"rag_system", "finetuning"}
+    assert decision.recommendation == "하이브리드: RAG + 파인튜닝"
     assert decision.path == ["A", "B", "D", "E", "F", "H", "J", "L", "N"]
 
 
 def test_seed_scenario_2_startup_chatbot_is_rag():
     decision = decide.decide(scenario_project("startup_chatbot"))
     assert decision.choice_number == 2
-    assert decision.recommendation == "RAG 시스템 구축"
+    assert decision.recommendation == "RAG"
     assert decision.path == ["A", "B", "D", "E", "F", "H"]
 
 
 @pytest.mark.parametrize("changes, choice, last, recommendation", [
     ({"simple_prompt_sufficient": True, "needs_external_knowledge": True}, 1, "C", "프롬프트 엔지니어링"),
-    ({"needs_realtime_tools": True}, 3, "H", "Tool Use 구현"),
-    ({"needs_specialized_behavior": True, "data_available": 10_000, "budget": 800}, 4, "N", "파인튜닝 진행"),
+    ({"needs_realtime_tools": True}, 3, "H", "도구 사용(Tool Use)"),
+    ({"needs_specialized_behavior": True, "data_available": 10_000, "budget": 800}, 4, "N", "파인튜닝"),
     ({"needs_specialized_behavior": True, "data_available": 9_999, "budget": 5000}, None, "K", "데이터 수집 또는 다른 방법"),
-    ({"needs_specialized_behavior": True, "data_available": 20_000, "budget": 799}, 5, "M", "하이브리드 (RAG + Tool Use)"),
+    ({"needs_specialized_behavior": True, "data_available": 20_000, "budget": 799}, 5, "M", "하이브리드: RAG + 도구 사용(Tool Use)"),
     ({}, None, "I", "요구사항 재검토"),
 ])
 def test_each_branch_of_the_flowchart(changes, choice, last, recommendation):
     decision = decide.decide(project(**changes))
     assert (decision.choice_number, decision.path[-1], decision.recommendation) == (choice, last, recommendation)
+
+
+def test_recommendations_use_the_roi_modules_labels():
+    assert decide.CHOICES == {1: "프롬프트 엔지니어링", 2: "RAG", 3: "도구 사용(Tool Use)", 4: "파인튜닝", 5: "하이브리드"}
+    for number, approach in decide.CHOICE_APPROACHES.items():
+        assert decide.CHOICES[number] == roi.APPROACH_LABELS[approach]
+        assert decide.choice_number(approach) == number
+
+
+def test_data_threshold_is_read_from_the_assumptions_table(monkeypatch):
+    specialised = project(needs_specialized_behavior=True, data_available=5_000, budget=5_000)
+    assert decide.decide(specialised).path[-1] == "K"  # 5,000 < 10,000 in data/roi/assumptions.csv
+    table = roi.load_assumptions()
+    monkeypatch.setattr(roi, "load_assumptions", lambda *a, **k: {**table, "finetuning.data_target": 2_000})
+    assert decide.decide(specialised).path[-1] == "N"
+    assert "data_10k" in decide.score_checklist("before_finetuning", specialised).checked
+    assert not hasattr(decide, "DATA_TARGET")
 
 
 def test_the_finetuning_threshold_is_the_cost_tables_up_front_cost():
@@ -117,6 +134,8 @@ def test_non_boolean_answer_and_budget_in_won_are_rejected():
         decide.decide(project(budget=30_000_000))
     with pytest.raises(decide.ProjectError, match="task_type"):
         decide.decide(project(task_type="audio"))
+    with pytest.raises(decide.ProjectError, match="needs_realtime_tool'.*혹시 'needs_realtime_tools'"):
+        decide.decide({**project(), "needs_realtime_tool": True})
 
 
 def test_assignment_projects_are_flagged_as_more_than_an_llm():
@@ -125,8 +144,16 @@ def test_assignment_projects_are_flagged_as_more_than_an_llm():
     assert any("비전 모델" in note for note in medical.caveats)
     assert any("99%" in note for note in medical.caveats)
     shopping = decide.decide(scenario_project("shopping_recommendation"))
-    assert shopping.recommendation == "하이브리드 (RAG + Tool Use)"
+    assert shopping.recommendation == "하이브리드: RAG + 도구 사용(Tool Use)"
     assert any("추천 모델" in note for note in shopping.caveats)
+
+
+def test_describe_scenario_lists_seed_facts_and_assumptions():
+    text = decide.describe_scenario(decide.scenario("legal_contract"))
+    lines = text.splitlines()
+    assert lines[0] == "법무팀 계약서 분석 AI"
+    assert any(line.startswith("  원문 requirements:") for line in lines)
+    assert any(line.startswith("  가정 budget:") for line in lines)
 
 
 def test_scenarios_file_has_the_seeds_four_cases():
@@ -151,14 +178,30 @@ def test_before_finetuning_checklist_scores():
     assert "파인튜닝을 검토할 만" in full.verdict
     short = decide.score_checklist("before_finetuning", {**ALL_YES, "budget": 799, "data_available": 9_999})
     assert short.score == 6 and set(short.unchecked) == {"budget", "data_10k"}
-    assert "대안" in short.verdict
+    assert "대안" in short.verdict and not short.provisional
 
 
-def test_checklist_names_unanswered_fields():
+def test_checklist_with_unanswered_items_is_pending_unless_already_decided():
     legal = decide.score_checklist("before_finetuning", scenario_project("legal_contract"))
     assert set(legal.checked) == {"specialized", "data_10k", "budget", "critical"}
     assert set(legal.unanswered) == {"prompt_tried", "rag_not_enough", "tools_not_enough", "model_ops"}
-    assert "has_model_ops_team" in legal.verdict
+    # every answered box is ticked, four are open: no verdict yet
+    assert legal.provisional and legal.verdict.startswith("판단 보류")
+    assert "has_model_ops_team" in legal.verdict and "대안을 먼저" not in legal.verdict
+    # one answered "no" already rules fine-tuning out, whatever the open items say
+    decided = decide.score_checklist("before_finetuning", {**scenario_project("legal_contract"), "budget": 100})
+    assert not decided.provisional and "대안을 먼저" in decided.verdict and "has_model_ops_team" in decided.verdict
+    nothing = decide.score_checklist("alternatives_first", {"needs_external_knowledge": False})
+    assert nothing.provisional and nothing.verdict.startswith("판단 보류")
+
+
+def test_data_checklist_item_parses_numbers_like_roi():
+    answers = {**ALL_YES, "data_available": "10,000"}
+    assert "data_10k" in decide.score_checklist("before_finetuning", answers).checked
+    with pytest.raises(decide.ProjectError, match=r"data_available.*숫자가 아닙니다"):
+        decide.score_checklist("before_finetuning", {**ALL_YES, "data_available": "많음"})
+    with pytest.raises(decide.ProjectError, match="budget.*만원"):
+        decide.score_checklist("before_finetuning", {**ALL_YES, "budget": 8_000_000})
 
 
 def test_alternatives_checklist_points_to_rag_first_for_the_chatbot():
@@ -183,7 +226,13 @@ def test_flowchart_svg_draws_every_box_and_highlights_the_path():
     groups = {g.get("id"): ET.tostring(g, encoding="unicode") for g in root.iter("{http://www.w3.org/2000/svg}g")}
     assert decide_diagram.PATH_COLOR in groups["node-N"]
     assert decide_diagram.PATH_COLOR not in groups["node-G"]
-    assert "stroke-dasharray" in svg  # D -> F: kept asking after "Yes" to find the hybrid
+    # D was "Yes": its "아니오" edge to F is not on the path; the hybrid continuation is its own dashed connector
+    assert decide_diagram.PATH_COLOR not in groups["edge-D-F"]
+    assert "stroke-dasharray" in groups["continue-E-F"] and "추가 검토" in groups["continue-E-F"]
+    assert decide_diagram.PATH_COLOR in groups["edge-F-H"]  # F was "No": that edge is the path
+    assert "continue-G-H" not in groups
+    plain = decide_diagram.flowchart_svg()
+    assert "stroke-dasharray" not in plain and "추가 검토" not in plain  # the seed's chart has no continuations
     assert decide_diagram.flowchart_svg() == decide_diagram.flowchart_svg()  # reproducible for nbval
 
 
@@ -214,5 +263,5 @@ def test_cli_decide_on_the_shipped_yaml_via_the_installed_command():
     done = subprocess.run([str(command), "decide", str(DATA_DIR / "roi" / "customer_service.yaml")],
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "추천: RAG 시스템 구축 (선택지 번호: 2)" in done.stdout
+    assert "추천: RAG (선택지 번호: 2)" in done.stdout
     assert "D. 외부 지식 필요? → Yes" in done.stdout

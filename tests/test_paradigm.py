@@ -156,10 +156,33 @@ def test_lora_savings_match_hand_values():
 def test_ms_per_token_and_decode_table():
     assert paradigm.ms_per_token(14, 1008) == pytest.approx(13.888888, rel=1e-6)
     table = paradigm.decode_time_table(FACTS)
+    assert table.columns.name == "ms/토큰 (하한)"
     assert table.loc["7B int4", "H100 80GB"] == 1.0  # 3.5 / 3350 s = 1.045 ms
     assert table.loc["70B fp16", "A100 80GB"] == 68.7  # 140 / 2039 s = 68.66 ms
     with pytest.raises(ValueError):
         paradigm.ms_per_token(1, 0)
+
+
+def test_decode_floor_by_hand():
+    floor = paradigm.decode_floor(FACTS)  # 7B int4 on H100: 3.5 GB / 3350 GB/s = 1.0448 ms per token
+    assert list(floor.index) == [1, 20, 100]
+    assert list(floor.iloc[:, 0]) == [1.0, 20.9, 104.5]
+    assert "ms" in floor.columns[0] and "하한" in floor.columns[0]
+    fp16 = paradigm.decode_floor(FACTS, 70, "inference_fp16", "a100_80gb", tokens=(10,))
+    assert fp16.iloc[0, 0] == 686.6  # 10 x 140 / 2039 s
+    with pytest.raises(ValueError, match="gpu="):
+        paradigm.decode_floor(FACTS, gpu="tpu")
+
+
+def test_qlora_paper_check_by_hand():
+    check = paradigm.qlora_paper_check(FACTS)
+    assert check.weights_gb == pytest.approx(32.5)  # 65e9 x 0.5 B
+    assert check.headroom_gb == pytest.approx(15.5)  # 48 - 32.5
+    assert check.fits
+
+
+def test_gpu_memory_lines_merge_equal_sizes():
+    assert paradigm.gpu_memory_lines(FACTS) == {"RTX 4090 24GB": 24, "A100 40GB": 40, "A100/H100 80GB": 80}
 
 
 # --- cost ---------------------------------------------------------------------------------
@@ -190,6 +213,7 @@ def test_currency_and_rental():
 def test_cost_comparison_by_hand():
     costs = paradigm.cost_comparison(PRICES, paradigm.FaqBotWorkload())
     assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "USD"] == 12.15
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "원화 (읽기용)"] == "약 1.7만 원"
     assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "만원"] == 1.7  # 12.15 x 1400 = 17,010원
     assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "USD"] == 526.98  # 21.957642 x 24 = 526.983
     assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "만원"] == 73.8  # 737,776원
@@ -215,19 +239,120 @@ def test_llama2_replay_by_hand():
     assert run.share_done_in(1) == pytest.approx(192 / 1_720_320)
 
 
-def test_training_flops_and_implied_utilization_by_hand():
+def test_training_flops_and_llama2_compute_check_by_hand():
     assert paradigm.training_flops(70e9, 2e12) == pytest.approx(8.4e23)
-    assert paradigm.implied_utilization(FACTS) == pytest.approx(8.4e23 / (1_720_320 * 3600 * 312e12))  # 0.4347
+    check = paradigm.llama2_compute_check(FACTS)
+    assert check.flops == pytest.approx(8.4e23)  # 6 x 70e9 x 2e12
+    assert check.available_flops == pytest.approx(1_720_320 * 3600 * 312e12)  # 1.932e24
+    assert check.utilization == pytest.approx(8.4e23 / 1.93233e24, rel=1e-4)  # 0.4347
 
 
-# --- the seed's tables ----------------------------------------------------------------------
+def test_gpu_day_vs_api_month_by_hand():
+    gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload())
+    assert gap.gpu_day_usd == pytest.approx(21.957642 * 24)  # 526.98
+    assert gap.api_month_usd == pytest.approx(12.15)
+    assert gap.ratio == pytest.approx(526.983408 / 12.15)  # 43.4
+    lambda_gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), "lambda_a100_40gb", "gpt-4o")
+    assert lambda_gap.ratio == pytest.approx(1.99 * 8 * 24 / 202.5)  # 1.89
+    with pytest.raises(ValueError, match="scenario="):
+        paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), "gcp_a3")
+    with pytest.raises(ValueError, match="api.local"):
+        paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), model="local")
+
+
+def test_price_change_by_hand():
+    change = paradigm.price_change(PRICES, "gpu.aws.p4d_24xlarge.hour_2024", "gpu.aws.p4d_24xlarge.hour")
+    assert (change.old_date, change.new_date) == ("2024-06-30", "2026-11-09")
+    assert change.change == pytest.approx(21.957642 / 32.77 - 1)  # -0.33
+
+
+# --- formatting for readers -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("manwon", "text"), [
+    (671_957.0, "약 67억 원"),  # 6,719,570,000 won
+    (73.8, "약 74만 원"),
+    (1.7, "약 1.7만 원"),
+    (0.85, "약 8,500원"),
+    (0.999, "약 1만 원"),  # 9,990 won rounds up to the next unit
+    (12_000_000, "약 1,200억 원"),
+    (150_000_000, "약 1.5조 원"),
+])
+def test_format_krw(manwon, text):
+    assert paradigm.format_krw(manwon) == text
+
+
+def test_format_usd_and_cost():
+    assert paradigm.format_usd(4_799_692.8) == "약 480만 USD"
+    assert paradigm.format_usd(526.98) == "약 527 USD"
+    assert paradigm.format_usd(8.1) == "8.10 USD"  # small amounts print exact cents
+    # 4,799,692.8 USD x 1400 = 6,719,569,920 won
+    assert paradigm.format_cost(4_799_692.8, PRICES) == "약 67억 원 (약 480만 USD)"
+    for bad in (-1, float("nan"), float("inf"), "100"):
+        with pytest.raises(ValueError, match="amount="):
+            paradigm.format_krw(bad)
+        with pytest.raises(ValueError, match="amount="):
+            paradigm.format_usd(bad)
+
+
+def test_format_power_of_ten():
+    assert paradigm.format_power_of_ten(8.4e23) == "8.4 × 10²³"
+    assert paradigm.format_power_of_ten(1.932e24) == "1.9 × 10²⁴"
+    assert paradigm.format_power_of_ten(0.00123) == "1.2 × 10⁻³"
+
+
+@pytest.mark.parametrize(("number", "currency", "text"), [
+    (70_000_000_000.0, "", "70,000,000,000"),
+    (1_720_320.0, "", "1,720,320"),
+    (1400.0, "KRW", "1,400"),
+    (21.957642, "USD", "21.96"),
+    (0.1, "USD", "0.10"),
+    (0.075, "USD", "0.075"),
+    (0.001, "", "0.001"),
+    (0.5, "", "0.5"),
+])
+def test_format_value(number, currency, text):
+    assert sourced.format_value(number, currency) == text
+
+
+def test_provenance_frame_is_readable():
+    frame = sourced.provenance_frame(PRICES, ["api.gpt-4o-mini.input", "fx.usd_krw", "gpu.aws.p4d_24xlarge.hour"])
+    assert list(frame.columns) == ["값", "단위", "출처", "날짜", "비고"]
+    assert frame.loc["api.gpt-4o-mini.input", "단위"] == "USD per 1M tokens"
+    assert frame.loc["fx.usd_krw", "단위"] == "KRW per USD"  # currency written once
+    assert frame.loc["fx.usd_krw", "값"] == "1,400"
+    assert frame.loc["gpu.aws.p4d_24xlarge.hour", "값"] == "21.96"
+    source = PRICES["gpu.aws.p4d_24xlarge.hour"].source
+    assert len(source) > 80
+    assert source in repr(frame) and source in frame._repr_html_()  # not cut at display.max_colwidth
+    facts = sourced.provenance_frame(FACTS, ["llama2_70b.params"])
+    assert facts.loc["llama2_70b.params", "값"] == "70,000,000,000"
+    assert "e+" not in repr(facts)
+
+
+def test_assumed_items():
+    assert sourced.assumed_items(PRICES, ["api.gpt-4o-mini.input", "fx.usd_krw"]) == ["fx.usd_krw"]
+    assert set(sourced.assumed_items(PRICES)) == {"fx.usd_krw", "api.local.input", "api.local.output"}
+
+
+def test_secondary_price_sources_say_so():
+    for item in ("gpu.aws.p4d_24xlarge.hour", "gpu.aws.p5_48xlarge.hour", "gpu.lambda.a100_sxm_40gb.gpu_hour",
+                 "gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour"):
+        row = PRICES[item]
+        assert row.source.startswith("secondary:") and "secondary source" in row.note, item
+    for item in ("gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour"):
+        assert "NOT verified" in PRICES[item].note
+
+
+# --- the source documents' tables ----------------------------------------------------------------------
 
 
 def test_paradigm_table_and_checklist_preview():
     table = paradigm.paradigm_table()
     assert list(table.columns) == ["2020–2022", "2024"]
     assert table.loc["주류", "2020–2022"] == "파인튜닝"
+    assert table.loc["주류", "2024"] == "RAG + 도구 사용 + 프롬프트 엔지니어링"
     assert paradigm.PARADIGM_CORE == "소유에서 활용으로"
     preview = paradigm.checklist_preview()
-    assert len(preview) == 11  # seed 002: 8 questions before fine-tuning + 3 alternatives
+    assert len(preview) == 11  # 원문 002: 8 questions before fine-tuning + 3 alternatives
     assert preview.loc[("파인튜닝 전에 확인", 5), "항목 (원문)"] == "☐ 고품질 데이터 10,000+ 보유하고 있는가?"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragfirst import cli, roi
+from ragfirst import cli, decide, roi, sourced
 from ragfirst.config import DATA_DIR, REPO_ROOT
 
 # The seed's example project (002, "사용 예시"), plus the flowchart answer that it needs documents.
@@ -60,6 +60,8 @@ def test_cost_table_has_the_seeds_items_with_periods_and_sources():
     for row in rows:
         table.setdefault(row["approach"], {})[row["item"]] = float(row["value"])
         assert row["unit"] == "만원" and row["period"] in roi.PERIODS and row["source"] and row["date"]
+        assert row["source"].startswith("원문 002 (docs/sources.md)")
+        assert roi.ISO_DATE.fullmatch(row["date"]), row["date"]
         if row["item"] == "maintenance":  # the seed gives no period: the reading must be explained
             assert "no period" in row["note"]
     assert table == seed
@@ -137,15 +139,19 @@ def test_recommend_skips_cheap_approaches_that_miss_the_requirement():
 
 
 def test_sensitivity_matches_hand_computed_swing(costs):
-    rows = {r.parameter: r for r in roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)}
-    api = rows["비용: monthly_api"]
+    rows = {r.key: r for r in roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)}
+    api = rows["cost.monthly_api"]
     # +20% of 80 a month = +192 a year
     assert api.roi_high == pytest.approx((4080 - 2312) / 2312 * 100)
     assert api.roi_low == pytest.approx((4080 - 1928) / 1928 * 100)
-    volume = rows["가치: monthly_volume"]
+    volume = rows["value.monthly_volume"]
     assert volume.roi_high == pytest.approx((4080 * 1.2 - 2120) / 2120 * 100)
-    perf = rows["기대 성능(%)"]  # 80% is 5 short of 85: 0.75 of 12 x 1000 x 0.4 x 0.8
+    perf = rows["performance"]  # 80% is 5 short of 85: 0.75 of 12 x 1000 x 0.4 x 0.8
     assert perf.roi_low == pytest.approx((4800 * 0.8 * 0.75 - 2120) / 2120 * 100)
+    # Korean labels for the chart, one naming scheme for the moves
+    assert api.parameter == "비용: API 이용료 (매월)" and volume.parameter == "가치: 월 문의 건수"
+    assert (api.low_label, api.high_label) == ("-20%", "+20%") and (perf.low_label, perf.high_label) == ("-5%p", "+5%p")
+    assert all("_" not in r.parameter and r.key.split(".")[-1] not in r.parameter for r in rows.values())  # no field names
     swings = [r.swing for r in rows.values()]
     assert roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)[0].swing == pytest.approx(max(swings))
 
@@ -196,12 +202,138 @@ def test_bad_project_values_name_the_field(change, field):
         roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, **change})
 
 
-def test_bad_cost_file_names_file_and_line(tmp_path):
+COST_HEADER = "approach,item,value,unit,period,source,date,note\n"
+
+
+@pytest.mark.parametrize("row, words", [
+    ("rag_system,development,200,만원,yearly,seed,2026-11-21,", r"costs\.csv:2 .*period"),
+    ("rag_system,development,200,만원,one-off,seed,2024,", r"costs\.csv:2 .*date='2024'.*YYYY-MM-DD"),
+    ("rag_system,development,200,만원,one-off,seed,2026/11/21,", r"costs\.csv:2 .*date.*YYYY-MM-DD"),
+    ("rag_system,development,lots,만원,one-off,seed,2026-11-21,", r"costs\.csv:2 .*숫자가 아닙니다"),
+    ("rag_system,development,200,만원,one-off,,2026-11-21,", r"costs\.csv:2 .*source"),
+])
+def test_bad_cost_file_names_file_and_line(tmp_path, row, words):
     bad = tmp_path / "costs.csv"
-    bad.write_text("approach,item,value,unit,period,source,date,note\n"
-                   "rag_system,development,200,만원,yearly,seed,2024,\n", encoding="utf-8")
-    with pytest.raises(roi.ProjectError, match=r"costs\.csv:2 .*period"):
+    bad.write_text(COST_HEADER + row + "\n", encoding="utf-8")
+    with pytest.raises(roi.ProjectError, match=words):
         roi.load_costs(bad)
+
+
+def _assumptions_file(tmp_path: Path, replace_line: tuple[str, str] | None = None, drop: str | None = None) -> Path:
+    lines = (DATA_DIR / "roi" / "assumptions.csv").read_text(encoding="utf-8").splitlines()
+    if replace_line:
+        lines = [line.replace(*replace_line) if line.startswith("gap.realtime_tools,") else line for line in lines]
+    if drop:
+        lines = [line for line in lines if not line.startswith(drop + ",")]
+    path = tmp_path / "assumptions.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_shipped_assumptions_load_with_dates_and_sources():
+    table = roi.load_assumptions()
+    assert table["finetuning.data_target"] == 10_000 and table["gap.realtime_tools"] == 15
+    with open(DATA_DIR / "roi" / "assumptions.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            assert roi.ISO_DATE.fullmatch(row["date"]) and row["source"]
+            assert "notebook 03" not in row["note"]
+
+
+@pytest.mark.parametrize("change, drop, words", [
+    (("15,%p", "fifteen,%p"), None, r"assumptions\.csv:\d+ \(gap\.realtime_tools\): value='fifteen'.*숫자가 아닙니다"),
+    (("2026-11-21", "2026"), None, r"assumptions\.csv:\d+ \(gap\.realtime_tools\): date='2026'.*YYYY-MM-DD"),
+    (("course assumption", ""), None, r"assumptions\.csv:\d+ \(gap\.realtime_tools\): source"),
+    (None, "value.shortfall_penalty", r"assumptions\.csv: .*value\.shortfall_penalty"),
+])
+def test_bad_assumptions_file_names_file_row_and_column(tmp_path, change, drop, words):
+    with pytest.raises(roi.ProjectError, match=words):
+        roi.load_assumptions(_assumptions_file(tmp_path, change, drop))
+
+
+def test_missing_assumptions_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        roi.load_assumptions(tmp_path / "nope.csv")
+
+
+def test_unknown_project_key_is_rejected_with_the_allowed_names():
+    with pytest.raises(roi.ProjectError) as error:
+        roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "monthly_volumne": 2000})
+    message = str(error.value)
+    assert "monthly_volumne" in message and "혹시 'monthly_volume'" in message
+    assert "cost_per_manual_handling" in message and "performance_requirement" in message  # the allowed list
+
+
+def test_every_field_decide_reads_is_an_allowed_project_field():
+    read_by_decide = set(decide.QUESTION_FIELDS.values()) | {"data_available", "budget", "task_type", "performance_requirement"}
+    read_by_decide |= {f for items in decide.CHECKLISTS.values() for item in items for f in item.fields}
+    assert read_by_decide <= set(roi.PROJECT_FIELDS)
+    roi.validate_project(roi.load_project(DATA_DIR / "roi" / "customer_service.yaml"))  # shipped files pass
+    for entry in decide.load_scenarios():
+        if entry["project"]["domain"] in ("customer_service", "legal_contract_review"):
+            roi.validate_project(entry["project"])
+
+
+def test_shipped_project_file_points_to_notebook_02():
+    text = (DATA_DIR / "roi" / "customer_service.yaml").read_text(encoding="utf-8")
+    assert "notebook 03" not in text and "notebook 02" in text
+
+
+# --- the API line from per-token prices ----------------------------------------------
+
+
+def _price(item: str, number: float) -> sourced.SourcedValue:
+    import datetime as dt
+
+    return sourced.SourcedValue(item, number, "", "test", dt.date(2026, 11, 21))
+
+
+TOY_PRICES = {p.item: p for p in (_price("api.toy.input", 0.15), _price("api.toy.output", 0.60), _price("fx.usd_krw", 1400))}
+
+
+def test_api_workload_uses_the_projects_monthly_volume():
+    workload = roi.api_workload(SEED_PROJECT)  # domain default: 1,000 inquiries a month
+    assert workload.requests_per_month == pytest.approx(1000)
+    assert (workload.input_tokens_per_request, workload.output_tokens_per_request) == (1500, 300)
+    assert roi.api_workload({**SEED_PROJECT, "monthly_volume": 3000}).requests_per_month == pytest.approx(3000)
+
+
+def test_api_cost_override_from_token_prices_by_hand():
+    overrides = roi.api_cost_override(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy")
+    # 1,000 requests x (1,500 x 0.15 + 300 x 0.60) / 1e6 USD = 0.405 USD; x 1,400 = 567원 = 0.0567만원
+    assert set(overrides) == {"prompt_engineering", "rag_system", "tool_use"}
+    assert overrides["rag_system"] == {"monthly_api": pytest.approx(0.0567)}
+    result = roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "cost_overrides": overrides}, None, TOY_ASSUMPTIONS)
+    assert result["annual_cost"] == pytest.approx(200 + 12 * (0.0567 + 50 + 30))
+    table = roi.api_cost_table(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy")
+    assert table.loc["RAG", "원문(원/건)"] == 800  # 80만원 / 1,000 inquiries
+    assert table.loc["RAG", "toy(원/건)"] == pytest.approx(0.57, abs=0.005)
+    with pytest.raises(roi.ProjectError, match="finetuning"):
+        roi.api_cost_override(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy", ("finetuning",))
+
+
+# --- break-even and the value formula, as the notebook shows them ------------------------
+
+
+def test_break_even_series_by_hand():
+    rows = {row.approach: row for row in roi.break_even(SEED_PROJECT, months=12)}
+    rag = rows["rag_system"]
+    assert rag.months == tuple(range(1, 13))
+    # value 4,080 a year = 340 a month; cost 200 + 160 a month
+    assert rag.net[0] == pytest.approx(340 - 360) and rag.net[1] == pytest.approx(680 - 520)
+    assert rag.payback_month == 2
+    for row in rows.values():
+        if row.payback_month is not None:
+            assert row.net[row.payback_month - 1] >= 0 and all(n < 0 for n in row.net[:row.payback_month - 1])
+        else:
+            assert all(n < 0 for n in row.net)
+
+
+def test_explain_roi_shows_the_requirement_factor():
+    shortfall = roi.explain_roi("prompt_engineering", SEED_PROJECT, None, TOY_ASSUMPTIONS)
+    assert shortfall.performance == 70 and shortfall.factor == pytest.approx(0.25)  # 15 points short: 1 - 0.05 x 15
+    assert "계수 0.25" in shortfall.explain() and "below" not in shortfall.explain()
+    met = roi.explain_roi("rag_system", SEED_PROJECT, None, TOY_ASSUMPTIONS)
+    assert met.factor == 1 and met.roi_percentage == pytest.approx((4080 - 2120) / 2120 * 100)
 
 
 # --- properties --------------------------------------------------------------------
@@ -264,6 +396,30 @@ def test_export_writes_csv_and_excel_outside_the_repo(tmp_path):
     assert list(table["접근법"]) == list(roi.APPROACHES)
     assert table.loc[table["접근법"] == "rag_system", "연간 비용(만원)"].item() == 2120
     assert openpyxl.load_workbook(xlsx_path).sheetnames == ["비교", "입력", "비용표"]
+
+
+def test_export_cost_sheet_applies_the_projects_overrides(tmp_path):
+    import pandas as pd
+
+    project = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": 5}}}
+    results = roi.compare_approaches(project)
+    csv_path, xlsx_path = roi.export_comparison(results, project, directory=tmp_path)
+    sheet = pd.read_excel(xlsx_path, sheet_name="비용표")
+    api = sheet[(sheet["approach"] == "rag_system") & (sheet["item"] == "monthly_api")].iloc[0]
+    assert api["value"] == 5 and api["seed_value"] == 80 and "cost_overrides" in api["source"]
+    untouched = sheet[(sheet["approach"] == "rag_system") & (sheet["item"] == "development")].iloc[0]
+    assert untouched["value"] == untouched["seed_value"] == 200
+    # the sheet adds up to the annual cost in the comparison: 200 + 12 x (5 + 50 + 30)
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert table.loc[table["접근법"] == "rag_system", "연간 비용(만원)"].item() == 200 + 12 * 85
+
+
+def test_export_refuses_results_from_another_project(tmp_path):
+    results = roi.compare_approaches(SEED_PROJECT)
+    cheaper = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": 5}}}
+    with pytest.raises(roi.ProjectError, match="rag_system.*annual_cost"):
+        roi.export_comparison(results, cheaper, directory=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 def test_export_defaults_to_the_cache_dir(tmp_path, monkeypatch):
