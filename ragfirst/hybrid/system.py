@@ -1,0 +1,213 @@
+"""The seed's ``ModernAISystem.handle_request`` made real.
+
+1. classify the intent (learned classifier, ragfirst.hybrid.intent);
+2. route: general_chat → base model; knowledge_query → RAG; action_required →
+   tools on the shop DB; highly_specialized → a specialised model, loaded lazily
+   the first time it is needed (as in the seed), or the base model, clearly
+   labelled, when no specialised model is installed.
+
+Every route returns the same ``HybridResponse`` with its tokens, cost and time,
+so the benchmark can price a realistic mix of routes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragfirst.hybrid.calling import run_tools_with_model
+from ragfirst.hybrid.extract import extract_tool_call
+from ragfirst.hybrid.intent import IntentClassifier, IntentPrediction
+from ragfirst.tools import ShopTools, ToolError
+
+ROUTES = {
+    "general_chat": "base_model",
+    "knowledge_query": "rag",
+    "action_required": "tools",
+    "highly_specialized": "specialized_model",
+}
+
+# Completion-style prompts: the local model is a *base* model, so it continues a
+# transcript instead of following instructions (DESIGN.md §2).
+CHAT_PROMPT = (
+    "맑은숨 고객지원 챗봇과 고객의 대화입니다. 챗봇은 짧고 친절한 존댓말로 답합니다.\n\n"
+    "고객: 안녕하세요\n챗봇: 안녕하세요, 맑은숨 고객지원입니다. 무엇을 도와드릴까요?\n\n"
+    "고객: {text}\n챗봇:"
+)
+CHAT_SYSTEM = "당신은 맑은숨 주식회사 고객지원 챗봇입니다. 짧고 친절한 한국어 존댓말로 답하세요."
+SPECIALIST_PROMPT = (
+    "맑은숨 공기질 전문 상담사의 답변입니다. 상담사는 면적, 풍량(CADR), 센서 값을 근거로 설명합니다.\n\n"
+    "고객: {text}\n상담사:"
+)
+SPECIALIST_SYSTEM = (
+    "당신은 맑은숨 주식회사의 공기질 전문 상담사입니다. 면적·풍량(CADR)·센서 값에 근거해 한국어 존댓말로 답하고, "
+    "확실하지 않은 수치는 추정이라고 밝히세요."
+)
+NO_SPECIALIZED_NOTE = "특화 모델(LoRA 어댑터)이 없어 기본 모델이 전문 상담 프롬프트로 답했습니다. 품질이 낮을 수 있어 전문 상담원 연결을 함께 안내합니다."
+
+
+@dataclass
+class RouteOutput:
+    text: str
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    sources: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class HybridResponse(RouteOutput):
+    intent: str = ""
+    route: str = ""
+    confidence: float = 0.0
+    seconds: float = 0.0
+
+
+def _from_generation(generation: Any, note: str = "") -> RouteOutput:
+    return RouteOutput(generation.text.strip(), generation.model, generation.prompt_tokens,
+                       generation.completion_tokens, generation.cost_usd, note=note)
+
+
+class ModernAISystem:
+    """One assistant for one authenticated customer, routing each request by intent.
+
+    ``generate`` and ``rag_answer`` default to ``ragfirst.llm.generate`` and the RAG
+    pipeline; they are parameters so a notebook can show one route at a time.
+    """
+
+    def __init__(self, classifier: IntentClassifier, tools: ShopTools, *, backend: Any = None,
+                 generate: Callable[..., Any] | None = None, rag_answer: Callable[[str], RouteOutput] | None = None,
+                 specialized_loader: Callable[[], Callable[[str], RouteOutput] | None] | None = None,
+                 max_tokens: int = 96):
+        self.classifier = classifier
+        self.tools = tools
+        if backend is None:
+            from ragfirst.config import select_backend
+
+            backend = select_backend()
+        self.backend = backend
+        self._generate = generate
+        self._rag_answer = rag_answer
+        self._specialized_loader = specialized_loader or load_specialized_model
+        self.specialized_model: Callable[[str], RouteOutput] | None = None
+        self._specialized_checked = False
+        self.max_tokens = max_tokens
+
+    @property
+    def can_call_tools(self) -> bool:
+        """API backends can do function calling; the small local base model cannot."""
+        return self.backend.kind != "local"
+
+    # --- the seed's two methods ----------------------------------------------
+    def classify_intent(self, user_input: str) -> IntentPrediction:
+        return self.classifier.predict(user_input)
+
+    def handle_request(self, user_input: str) -> HybridResponse:
+        if not isinstance(user_input, str) or not user_input.strip():
+            raise ValueError("요청이 비어 있습니다. 고객 메시지를 문자열로 주세요.")
+        started = time.perf_counter()
+        intent = self.classify_intent(user_input)
+        route = ROUTES[intent.intent]
+        output = getattr(self, f"_route_{route}")(user_input)
+        return HybridResponse(**vars(output), intent=intent.intent, route=route, confidence=intent.score,
+                              seconds=time.perf_counter() - started)
+
+    # --- routes ----------------------------------------------------------------
+    def generate(self, prompt: str, system: str, text: str, **kwargs: Any) -> Any:
+        """Base-model generation: a transcript prompt for the local model, chat messages for an API."""
+        generate = self._generate
+        if generate is None:
+            from ragfirst.llm import generate
+        if self.backend.kind == "local":
+            return generate(prompt.format(text=text), max_tokens=self.max_tokens, stop=["\n"], **kwargs)
+        return generate([{"role": "system", "content": system}, {"role": "user", "content": text}], max_tokens=self.max_tokens, **kwargs)
+
+    def _route_base_model(self, text: str) -> RouteOutput:
+        return _from_generation(self.generate(CHAT_PROMPT, CHAT_SYSTEM, text))
+
+    def _route_rag(self, text: str) -> RouteOutput:
+        answer = self._rag_answer or rag_answer
+        return answer(text)
+
+    def _route_tools(self, text: str) -> RouteOutput:
+        if self.can_call_tools:
+            from ragfirst.llm import get_client
+
+            client, backend = get_client()
+            run = run_tools_with_model(client, backend.model, text, self.tools, max_tokens=300)
+            calls = [{"name": c.name, "arguments": c.arguments, "by": "model"} for c in run.calls]
+            return RouteOutput(run.text, backend.model or "", run.prompt_tokens, run.completion_tokens,
+                               price_usd(backend.model, run.prompt_tokens, run.completion_tokens), tool_calls=calls)
+        call = extract_tool_call(text)
+        record = {"name": call.name, "arguments": call.arguments, "by": "rules"}
+        try:
+            result = self.tools.call(call.name, call.arguments)
+        except ToolError as error:
+            return RouteOutput(f"요청을 처리하지 못했습니다: {error}", "rules", tool_calls=[record], note="; ".join(call.notes))
+        reply = result.message
+        if call.name == "list_orders" and call.notes:
+            reply += "\n어느 주문인지 주문번호(MS-로 시작)를 알려 주시면 이어서 처리하겠습니다."
+        record.update(outcome=result.outcome, result=result.for_model())
+        return RouteOutput(reply, "rules", tool_calls=[record], note="; ".join(call.notes))
+
+    def _route_specialized_model(self, text: str) -> RouteOutput:
+        if not self._specialized_checked:  # lazy, as in the seed: only on the first specialised request
+            self.specialized_model = self._specialized_loader()
+            self._specialized_checked = True
+        if self.specialized_model is not None:
+            return self.specialized_model(text)
+        output = _from_generation(self.generate(SPECIALIST_PROMPT, SPECIALIST_SYSTEM, text), note=NO_SPECIALIZED_NOTE)
+        output.text += "\n(전문 상담원 연결: 고객센터 평일 09:00~18:00)"
+        return output
+
+
+def load_specialized_model() -> Callable[[str], RouteOutput] | None:
+    """The LoRA-adapted model if the LoRA lesson saved an adapter, else None."""
+    try:
+        from ragfirst import lora
+    except ImportError:
+        return None
+    find = getattr(lora, "saved_adapter_path", None)
+    if find is None or find() is None:
+        return None
+    return None  # wired in once ragfirst.lora exposes a generation entry point
+
+
+_RETRIEVER: list[Any] = []
+
+
+def rag_answer(question: str) -> RouteOutput:
+    """The knowledge_query route: the RAG pipeline's grounded answer (ragfirst.rag.answer) with its sources.
+
+    The index is built (idempotently) on first use; the retriever is kept for the process.
+    """
+    from ragfirst.rag.answer import answer
+    from ragfirst.rag.index import build_index
+    from ragfirst.rag.retrieve import Retriever
+
+    if not _RETRIEVER:
+        build_index()
+        _RETRIEVER.append(Retriever.open())
+    result = answer(question, _RETRIEVER[0])
+    generation = result.generation
+    if generation is None:  # declined before calling the model
+        return RouteOutput(result.render(), "rag (declined)", sources=list(result.sources))
+    output = _from_generation(generation)
+    output.text = result.render()
+    output.sources = list(result.sources)
+    return output
+
+
+def price_usd(model: str | None, prompt_tokens: int, completion_tokens: int) -> float:
+    """Cost of a call at data/prices.csv API prices (0 for models without a row)."""
+    from ragfirst.hybrid.cost import token_prices
+
+    prices = token_prices(model)
+    if prices is None:
+        return 0.0
+    return (prompt_tokens * prices[0] + completion_tokens * prices[1]) / 1e6
