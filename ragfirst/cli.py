@@ -24,6 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("project", help="project file with the flowchart answers, data_available and budget (만원)")
     decide.add_argument("--json", action="store_true", help="print recommendation, choice_number, path, reasons as JSON")
     decide.set_defaults(run=lambda args: __import__("ragfirst.decide", fromlist=["run_cli"]).run_cli(args))
+    # grade (issue 6): autograde a folder of submitted notebooks in a sandbox
+    grade = sub.add_parser("grade", help="autograde submitted notebooks (sandboxed); writes gradebook.csv and feedback/")
+    grade.add_argument("assignment", help="assignment name: a folder of solutions/ (e.g. cost_analysis)")
+    grade.add_argument("submissions", help="folder of submissions (one .ipynb or one folder per student), or one notebook")
+    grade.add_argument("--out", default="grade-out", help="output folder for gradebook.csv, feedback/, manual/")
+    grade.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel (default 2)")
+    grade.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell (default 30)")
+    grade.add_argument("--memory-mb", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
+    grade.set_defaults(run=lambda args: __import__("ragfirst.grading.grader", fromlist=["run_cli"]).run_cli(args))
     return parser
 
 

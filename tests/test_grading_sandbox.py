@@ -1,0 +1,166 @@
+"""End-to-end grading in the sandbox: the hostile suite, the solutions and the blank exercises.
+
+Each assignment is graded once per module (module-scoped fixtures) and many
+assertions read the same results, so the kernels run only once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ragfirst.grading import grader, judge
+from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
+from ragfirst.grading.sandbox import Limits, SandboxedKernel, sandbox_problem
+from grading_suite import ASSIGNMENT, build_suite
+
+pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox here: {sandbox_problem()}")
+TEST_LIMITS = Limits(cell_timeout=10.0, memory_bytes=1536 * 1024**2, submission_timeout=120.0)
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    expect = build_suite(folder)
+    before = _hashes(folder)
+    out = tmp_path_factory.mktemp("out")
+    results = grader.grade_assignment(ASSIGNMENT, folder, out, TEST_LIMITS, workers=2, progress=False)
+    return {"folder": folder, "expect": expect, "before": before, "out": out,
+            "results": {r.student_id: r for r in results}}
+
+
+def test_every_submission_gets_one_row_with_the_expected_status_and_points(hostile):
+    rows = list(csv.DictReader((hostile["out"] / "gradebook.csv").open(encoding="utf-8-sig")))
+    assert sorted(r["student_id"] for r in rows) == sorted(hostile["expect"])
+    problems = []
+    for row in rows:
+        want = hostile["expect"][row["student_id"]]
+        if row["status"] not in want["status"].split("|") or float(row["total"]) != want["points"]:
+            problems.append(f"{row['student_id']}: got {row['status']} {row['total']}, want {want['status']} "
+                            f"{want['points']} ({row['message']})")
+        if want["note"] and want["note"] not in row["message"]:
+            problems.append(f"{row['student_id']}: message {row['message']!r} lacks {want['note']!r}")
+        assert row["max"] == "6"
+    assert not problems, "\n".join(problems)
+
+
+def test_submissions_are_never_modified_and_nothing_escapes_into_them(hostile):
+    assert _hashes(hostile["folder"]) == hostile["before"]
+    assert not (master_path(ASSIGNMENT).parent / "pwned.txt").exists()
+
+
+def test_feedback_per_student_without_hidden_test_code(hostile):
+    master = load_master(ASSIGNMENT)
+    hidden_lines = {line.strip() for cell in master.tests for line in cell.source.split("\n")
+                    if line.strip() and line.strip() not in cell.visible_source}
+    assert hidden_lines  # the master does have hidden tests
+    pages = sorted((hostile["out"] / "feedback").glob("*.html"))
+    assert len(pages) == len(hostile["expect"])
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        leaked = [line for line in hidden_lines if line in text]
+        assert not leaked, f"{page.name} shows hidden test code: {leaked}"
+    partial = (hostile["out"] / "feedback" / "partial.html").read_text(encoding="utf-8")
+    assert "2 / 6" in partial and "통과하지 못함" in partial
+
+
+def test_manual_answers_are_collected_for_the_rubric(hostile):
+    answers = (hostile["out"] / "manual" / "scenario1_reason.md").read_text(encoding="utf-8")
+    assert "## solution" in answers and "판례" in answers  # the master's model answer is the solution's text
+
+
+def test_test_code_never_enters_the_students_kernel(tmp_path, monkeypatch):
+    """Record everything sent to kernels while grading the cost analysis solution."""
+    sent: list[str] = []
+    original = SandboxedKernel.execute
+
+    def recording(self, code, *args, **kwargs):
+        sent.append(code)
+        return original(self, code, *args, **kwargs)
+
+    monkeypatch.setattr(SandboxedKernel, "execute", recording)
+    master = load_master("cost_analysis")
+    submission = tmp_path / "s.ipynb"
+    submission.write_bytes(master.path.read_bytes())
+    result = grader.grade_submission(master, grader.Submission("s", submission), TEST_LIMITS)
+    assert result.total == master.auto_max
+    everything = "\n".join(sent)
+    for cell in master.tests:
+        for line in cell.source.split("\n"):
+            if line.strip().startswith(("assert", "_got", "_best", "for _case", "def _reference")):
+                assert line.strip() not in everything, f"test line reached the kernel: {line.strip()}"
+
+
+@pytest.mark.parametrize("assignment", ["cost_analysis", "tech_selection"])
+def test_solution_scores_full_marks_and_blank_exercise_zero(assignment, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "solution.ipynb").write_bytes(master_path(assignment).read_bytes())
+    (folder / "blank.ipynb").write_bytes(exercise_path(assignment).read_bytes())
+    results = {r.student_id: r for r in grader.grade_assignment(assignment, folder, tmp_path / "out", TEST_LIMITS,
+                                                                progress=False)}
+    master = load_master(assignment)
+    assert results["solution"].status == "graded" and results["solution"].total == master.auto_max > 0
+    assert results["blank"].status == "graded" and results["blank"].total == 0
+    assert all(t.hidden_passed is not False for t in results["solution"].tests)
+
+
+def test_the_three_assignments_exist():
+    assert assignment_names() == ["cost_analysis", "decision_scenarios", "tech_selection"]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    with SandboxedKernel(tmp_path_factory.mktemp("kernel"), TEST_LIMITS) as running:
+        yield running
+
+
+@pytest.mark.parametrize("code, error", [
+    (f"open({str(master_path(ASSIGNMENT))!r})", "FileNotFoundError"),
+    (f"import os; os.listdir({str(master_path(ASSIGNMENT).parent.parent)!r})", "FileNotFoundError"),
+    ("import os; os.listdir('/root/.ssh')", "FileNotFoundError"),
+    ("import _socket; s = _socket.socket(); s.connect(('127.0.0.1', 22))", "OSError"),
+    ("import _socket; s = _socket.socket(); s.connect(('1.1.1.1', 80))", "OSError"),
+    (f"open({str(Path(grader.__file__))!r}, 'a')", "OSError"),
+    ("import subprocess; subprocess.run(['mount', '-o', 'remount,rw', '/'], check=True)", "CalledProcessError"),
+    ("bytearray(4 * 1024**3)", "MemoryError"),
+])
+def test_sandbox_refuses(kernel, code, error):
+    ran = kernel.execute(code)
+    assert ran.status == "error" and ran.ename == error, (ran.status, ran.ename, ran.evalue)
+
+
+def test_sandbox_sees_only_its_own_processes_and_no_grader_environment(kernel):
+    ran = kernel.execute("import os; print(sorted(p for p in os.listdir('/proc') if p.isdigit()), os.getcwd(), "
+                         "'OPENAI_API_KEY' in os.environ, os.environ.get('HOME'))")
+    assert ran.status == "ok"
+    assert ran.output.strip() == "['1'] /home/student False /home/student"
+
+
+def test_probe_returns_plain_data_only(kernel):
+    kernel.execute("class Sneaky(int):\n    def __eq__(self, other): return True\nanswer = Sneaky(1)\nfrom collections import Counter\n"
+                   "table = Counter('ab')\nimport numpy as np\nvec = np.arange(3)\ndef f(x): return {'x': x * 2}")
+    session = judge.StudentSession(kernel, 5)
+    values = session.resolve(["answer", "vec", "f", "missing"])
+    assert values["answer"] == 1 and type(values["answer"]) is int and values["answer"] != 5
+    assert values["vec"] == [0, 1, 2]
+    assert values["f"](21) == {"x": 42}
+    assert "missing" not in values
+    with pytest.raises(judge.StudentCodeError):
+        values["f"]("not a number", "extra")
+    outcome = judge.run_test("assert answer == 5", {}, session, frozenset({"answer"}))
+    assert outcome.status == "failed"
+
+
+def test_submission_file_is_read_even_when_copied_in_a_notebook_folder(tmp_path):
+    notebook = nbformat.read(exercise_path(ASSIGNMENT), as_version=4)
+    assert grader.read_notebook(exercise_path(ASSIGNMENT)).cells[0].source == notebook.cells[0].source
