@@ -113,7 +113,9 @@ def _read_only_mounts() -> list[str]:
 def _init_script(root: Path, comm: Path, limits: Limits) -> str:
     """Shell run as root of the new user namespace: build the tree, pivot, drop privileges, exec."""
     q = shlex.quote
-    lines = ["set -eu", 'KERNEL_PATH="$PATH"', "PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"R={q(str(root))}", 'mount -t tmpfs -o size=16m,mode=755 tmpfs "$R"']
+    lines = ["set -eu", 'KERNEL_PATH="$PATH"', "PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"R={q(str(root))}", 'mount -t tmpfs -o size=16m,mode=755 tmpfs "$R"',
+             # /tmp first: a repo or venv that lives under /tmp is bind-mounted on top of it below
+             f'mkdir -p "$R"/tmp && mount -t tmpfs -o size={limits.tmpfs_bytes},mode=1777 tmpfs "$R"/tmp']
     for path in _read_only_mounts():
         lines.append(f'mkdir -p "$R"{q(path)} && mount --rbind {q(path)} "$R"{q(path)} '
                      f'&& mount -o remount,bind,ro "$R"{q(path)}')
@@ -123,10 +125,9 @@ def _init_script(root: Path, comm: Path, limits: Limits) -> str:
             lines.append(f'ln -s {q(os.readlink(path))} "$R"/{name}')
     size = limits.tmpfs_bytes
     lines += [
-        f'mkdir -p "$R"/proc "$R"/dev/shm "$R"/tmp "$R"{INSIDE_HOME} "$R"{INSIDE_COMM} "$R"/oldroot',
+        f'mkdir -p "$R"/proc "$R"/dev/shm "$R"{INSIDE_HOME} "$R"{INSIDE_COMM} "$R"/oldroot',
         'mount -t proc proc "$R"/proc',
         'for f in null zero random urandom; do touch "$R"/dev/$f; mount --bind /dev/$f "$R"/dev/$f; done',
-        f'mount -t tmpfs -o size={size},mode=1777 tmpfs "$R"/tmp',
         f'mount -t tmpfs -o size={size},mode=1777 tmpfs "$R"/dev/shm',
         f'mount -t tmpfs -o size={size},mode=755 tmpfs "$R"{INSIDE_HOME}',
         f'mount --bind {q(str(comm))} "$R"{INSIDE_COMM}',
