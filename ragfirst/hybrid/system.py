@@ -12,6 +12,7 @@ so the benchmark can price a realistic mix of routes.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +46,11 @@ SPECIALIST_SYSTEM = (
     "당신은 맑은숨 주식회사의 공기질 전문 상담사입니다. 면적·풍량(CADR)·센서 값에 근거해 한국어 존댓말로 답하고, "
     "확실하지 않은 수치는 추정이라고 밝히세요."
 )
-NO_SPECIALIZED_NOTE = "특화 모델(LoRA 어댑터)이 없어 기본 모델이 전문 상담 프롬프트로 답했습니다. 품질이 낮을 수 있어 전문 상담원 연결을 함께 안내합니다."
+NO_SPECIALIZED_NOTE = (
+    "대체 경로(fallback): 설치된 특화 모델이 없어 기본 모델이 전문 상담 프롬프트로 답했습니다. "
+    "품질이 낮을 수 있어 전문 상담원 연결을 함께 안내합니다."
+)
+FALLBACK_SUFFIX = " (fallback)"
 
 
 @dataclass
@@ -120,25 +125,30 @@ class ModernAISystem:
     # --- routes ----------------------------------------------------------------
     def generate(self, prompt: str, system: str, text: str, **kwargs: Any) -> Any:
         """Base-model generation: a transcript prompt for the local model, chat messages for an API."""
-        generate = self._generate
-        if generate is None:
-            from ragfirst.llm import generate
+        generate = self._generate or self.backend_generate()
         if self.backend.kind == "local":
             return generate(prompt.format(text=text), max_tokens=self.max_tokens, stop=["\n"], **kwargs)
         return generate([{"role": "system", "content": system}, {"role": "user", "content": text}], max_tokens=self.max_tokens, **kwargs)
+
+    def backend_generate(self) -> Callable[..., Any]:
+        """``ragfirst.llm.generate`` bound to this assistant's backend (also used by the RAG route)."""
+        from ragfirst import llm
+
+        return functools.partial(llm.generate, backend=self.backend)
 
     def _route_base_model(self, text: str) -> RouteOutput:
         return _from_generation(self.generate(CHAT_PROMPT, CHAT_SYSTEM, text))
 
     def _route_rag(self, text: str) -> RouteOutput:
-        answer = self._rag_answer or rag_answer
-        return answer(text)
+        if self._rag_answer is not None:
+            return self._rag_answer(text)
+        return rag_answer(text, generate=self._generate or self.backend_generate())
 
     def _route_tools(self, text: str) -> RouteOutput:
         if self.can_call_tools:
             from ragfirst.llm import get_client
 
-            client, backend = get_client()
+            client, backend = get_client(self.backend)
             run = run_tools_with_model(client, backend.model, text, self.tools, max_tokens=300)
             calls = [{"name": c.name, "arguments": c.arguments, "by": "model"} for c in run.calls]
             return RouteOutput(run.text, backend.model or "", run.prompt_tokens, run.completion_tokens,
@@ -162,42 +172,47 @@ class ModernAISystem:
         if self.specialized_model is not None:
             return self.specialized_model(text)
         output = _from_generation(self.generate(SPECIALIST_PROMPT, SPECIALIST_SYSTEM, text), note=NO_SPECIALIZED_NOTE)
+        output.model += FALLBACK_SUFFIX
         output.text += "\n(전문 상담원 연결: 고객센터 평일 09:00~18:00)"
         return output
 
 
 def load_specialized_model() -> Callable[[str], RouteOutput] | None:
-    """The LoRA-adapted model if the LoRA lesson saved an adapter, else None."""
-    try:
-        from ragfirst import lora
-    except ImportError:
-        return None
-    find = getattr(lora, "saved_adapter_path", None)
-    if find is None or find() is None:
-        return None
-    return None  # wired in once ragfirst.lora exposes a generation entry point
+    """The course's specialised *generative* model, or None (then the route falls back, labelled).
+
+    None today, on purpose: the LoRA lesson (ragfirst.lora, notebook 03) trains an
+    adapter that *classifies* a question into a category; it does not write
+    answers, so wiring it in here would pretend to a specialist that does not
+    exist. Pass ``specialized_loader=`` to ModernAISystem to plug in a real one
+    (for example a fine-tuned model behind an OpenAI-compatible server).
+    """
+    return None
 
 
 _RETRIEVER: list[Any] = []
 
 
-def rag_answer(question: str) -> RouteOutput:
+def rag_answer(question: str, generate: Callable[..., Any] | None = None) -> RouteOutput:
     """The knowledge_query route: the RAG pipeline's grounded answer (ragfirst.rag.answer) with its sources.
 
     The index is built (idempotently) on first use; the retriever is kept for the process.
     """
     from ragfirst.rag.answer import answer
+    from ragfirst.rag.errors import QuestionError
     from ragfirst.rag.index import build_index
     from ragfirst.rag.retrieve import Retriever
 
     if not _RETRIEVER:
         build_index()
         _RETRIEVER.append(Retriever.open())
-    result = answer(question, _RETRIEVER[0])
-    generation = result.generation
-    if generation is None:  # declined before calling the model
-        return RouteOutput(result.render(), "rag (declined)", sources=list(result.sources))
-    output = _from_generation(generation)
+    try:
+        result = answer(question, _RETRIEVER[0], generate=generate)
+    except QuestionError as error:  # empty, too long or not Korean: tell the customer why
+        return RouteOutput(str(error), "rag (rejected)")
+    note = " ".join(result.warnings)
+    if result.declined or result.generation is None:  # the model is not called when retrieval is unsure
+        return RouteOutput(result.render(), "rag (declined)", note=note)
+    output = _from_generation(result.generation, note=note)
     output.text = result.render()
     output.sources = list(result.sources)
     return output
