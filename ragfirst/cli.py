@@ -33,6 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell (default 30)")
     grade.add_argument("--memory-mb", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
     grade.set_defaults(run=lambda args: __import__("ragfirst.grading.grader", fromlist=["run_cli"]).run_cli(args))
+    # llm (issue 3): the local OpenAI-compatible server (start, status, stop)
+    llm_cmd = sub.add_parser("llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1)")
+    llm_cmd.add_argument("action", choices=["start", "status", "stop"])
+    llm_cmd.set_defaults(run=lambda args: __import__("ragfirst.llm_server", fromlist=["run_cli"]).run_cli(args))
+    # index / ask (issue 3): the RAG pipeline over data/corpus or a folder of .md/.txt files
+    index = sub.add_parser("index", help="build or refresh the search index (idempotent)")
+    index.add_argument("path", nargs="?", default=None, help="folder of .md/.txt documents (default: data/corpus)")
+    index.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
+    index.add_argument("--json", action="store_true", help="print the indexing report as JSON")
+    index.set_defaults(run=lambda args: __import__("ragfirst.rag.commands", fromlist=["run_index"]).run_index(args))
+    ask = sub.add_parser("ask", help="answer a question from the indexed documents, with sources")
+    ask.add_argument("question", help='the question in Korean, e.g. "배송비는 얼마인가요?"')
+    ask.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
+    ask.add_argument("--k", type=int, default=3, help="documents given to the model")
+    ask.add_argument("--json", action="store_true", help="print the answer, sources and scores as JSON")
+    ask.set_defaults(run=lambda args: __import__("ragfirst.rag.commands", fromlist=["run_ask"]).run_ask(args))
     return parser
 
 

@@ -1,0 +1,172 @@
+"""RAG benchmark: retrieval quality, declines, answer accuracy and latency, hybrid vs dense vs BM25.
+
+    .venv/bin/python benchmarks/rag_bench.py                  # test split, full
+    .venv/bin/python benchmarks/rag_bench.py --questions my.jsonl --json
+    .venv/bin/python benchmarks/rag_bench.py --sample 40      # generate for 40 questions only
+
+Builds a fresh index of data/corpus in a temporary folder (timed), fits each
+mode's decline model on the dev split, then evaluates the question file.
+Writes reports/rag_bench.json and reports/rag_bench.md; ``--json`` prints
+{"hybrid": {...}, "dense": {...}, "bm25": {...}, "index_seconds": …, "answer_p50_s": …}.
+Timings depend on the machine's load: the report records the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from ragfirst import config  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=None, help="question file in the shipped JSONL format (default: test split)")
+    parser.add_argument("--json", action="store_true", help="print the result object as JSON")
+    parser.add_argument("--sample", type=int, default=0, help="generate answers for a stratified sample of N questions (0 = all)")
+    parser.add_argument("--no-generate", action="store_true", help="retrieval and declines only (no LLM calls)")
+    parser.add_argument("--out", type=Path, default=REPO / "reports", help="report folder")
+    args = parser.parse_args(argv)
+
+    config.apply_offline_defaults()
+    from ragfirst.rag import store
+    from ragfirst.rag.evaluate import load_questions, percentiles, questions_path
+    from ragfirst.rag.index import build_index
+    from ragfirst.rag.retrieve import MODES, Retriever
+    from ragfirst.rag.runner import decline_rates, fit_decline, run_answers, run_closed_book, run_retrieval, stratified_sample
+
+    questions_file = args.questions or questions_path("test")
+    questions = load_questions(questions_file)  # fail fast on a bad file
+    dev = load_questions(questions_path("dev"))
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        client = store.open_client(Path(tmp) / "chroma")
+        started = time.perf_counter()
+        build_index(collection="rag-bench", client=client)
+        index_seconds = time.perf_counter() - started
+        retriever = Retriever.open("rag-bench", client=client)
+        retriever.search("워밍업 질문입니다", k=5)  # load Kiwi and the embedder outside the timings
+
+        sample = questions if args.no_generate else stratified_sample(questions, args.sample or len(questions))
+        results, detail = {}, {}
+        closed = None
+        if not args.no_generate:
+            closed = run_closed_book(sample)
+        for mode in ("hybrid", "dense", "bm25"):
+            decline_model = fit_decline(run_retrieval(retriever, dev, mode))
+            run = run_retrieval(retriever, questions, mode)
+            entry = {**run.metrics(), **decline_rates(run, decline_model)}
+            latency = run.latency_ms()
+            entry["retrieval_p50_ms"] = latency["p50"]
+            entry["retrieval_p90_ms"] = latency["p90"]
+            entry["retrieval_p99_ms"] = latency["p99"]
+            entry["answer_accuracy"] = None
+            if not args.no_generate:
+                answers = run_answers(retriever, sample, mode, decline_model)
+                entry["answer_accuracy"] = answers.accuracy()
+                entry["generated_text_accuracy"] = _mean([r["generated_correct"] for r in answers.rows if r["answerable"]])
+                entry["answer_p50_s"] = percentiles(answers.seconds())["p50"]
+                detail[mode] = answers.rows
+            results[mode] = entry
+    output = {mode: results[mode] for mode in MODES}
+    output["index_seconds"] = index_seconds
+    output["answer_p50_s"] = results["hybrid"].get("answer_p50_s")
+
+    meta = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "questions_file": str(questions_file),
+        "questions": len(questions),
+        "answerable": sum(q.answerable for q in questions),
+        "generated_for": 0 if args.no_generate else len(sample),
+        "closed_book_accuracy": None if closed is None else closed.accuracy(),
+        "closed_book_tokens": None if closed is None else _tokens(closed.rows),
+        "hybrid_tokens": _tokens(detail.get("hybrid", [])),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+        "backend": _backend(),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "rag_bench.json").write_text(
+        json.dumps({"results": output, "meta": meta, "answers": detail}, ensure_ascii=False, indent=2, default=float),
+        encoding="utf-8",
+    )
+    markdown = render_markdown(output, meta)
+    (args.out / "rag_bench.md").write_text(markdown, encoding="utf-8")
+    print(json.dumps(output, ensure_ascii=False, default=float) if args.json else markdown)
+    return 0
+
+
+def _mean(values):
+    return sum(values) / len(values) if values else None
+
+
+def _tokens(rows) -> dict | None:
+    answered = [r for r in rows if not r["declined"]]
+    if not answered:
+        return None
+    return {
+        "calls": len(answered),
+        "prompt_tokens_mean": _mean([r["prompt_tokens"] for r in answered]),
+        "completion_tokens_mean": _mean([r["completion_tokens"] for r in answered]),
+    }
+
+
+def _backend() -> str:
+    from ragfirst import llm
+
+    return llm.describe_backend()
+
+
+TARGETS = {
+    "recall_at_5": ">= 0.95 (hybrid)",
+    "mrr": ">= 0.85 (hybrid)",
+    "decline_rate": ">= 0.80",
+    "answer_rate": ">= 0.90",
+    "retrieval_p50_ms": "<= 30",
+}
+
+
+def render_markdown(output: dict, meta: dict) -> str:
+    """The report table: every figure for hybrid, dense and the BM25 baseline side by side."""
+    keys = [
+        "recall_at_1", "recall_at_5", "mrr", "ndcg_at_10", "decline_rate", "answer_rate",
+        "answer_accuracy", "generated_text_accuracy", "retrieval_p50_ms", "retrieval_p90_ms", "answer_p50_s",
+    ]
+    lines = [
+        "# RAG benchmark",
+        "",
+        f"- date: {meta['date']}; questions: {meta['questions_file']} ({meta['questions']}, answerable {meta['answerable']})",
+        f"- answers generated for: {meta['generated_for']} questions; backend: {meta['backend']}",
+        f"- machine: {meta['cpu_count']} CPUs, load average {meta['load_average_before']:.1f} → {meta['load_average_after']:.1f}",
+        f"- index build (fresh, data/corpus): {output['index_seconds']:.1f} s; answer p50 (hybrid, end to end): {_fmt(output['answer_p50_s'])} s",
+        f"- accuracy without retrieval (same model, same questions): {_fmt(meta['closed_book_accuracy'])}",
+        "",
+        "| metric | hybrid | dense | bm25 (baseline) | target |",
+        "|---|---|---|---|---|",
+    ]
+    for key in keys:
+        row = [_fmt(output[mode].get(key)) for mode in ("hybrid", "dense", "bm25")]
+        lines.append(f"| {key} | " + " | ".join(row) + f" | {TARGETS.get(key, '')} |")
+    lines.append("")
+    lines.append("Retrieval metrics are over answerable questions; decline models are fitted on the dev split per mode.")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,356 @@
+"""Every text generation in the course goes through the real ``openai`` client.
+
+The same code talks to OpenAI (``OPENAI_API_KEY``), to any OpenAI-compatible server
+(``OPENAI_BASE_URL``: Ollama, vLLM, llama.cpp) or to the course's local server
+(neither set; started on demand, see :mod:`ragfirst.llm_server`). Timeouts and
+retries are always explicit so a dead or slow server fails with
+:class:`LLMUnavailableError` in bounded time instead of hanging a notebook.
+Each call is recorded in a per-process :class:`UsageLog` with tokens and cost
+from ``data/prices.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from ragfirst import config
+from ragfirst.config import Backend, select_backend
+from ragfirst.llm_server import ensure_local_server, running_server, stop_local_server  # noqa: F401 - re-exported
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_TOKENS = 128
+PRICES_CSV = config.DATA_DIR / "prices.csv"
+_NO_KEY = "ragfirst-no-key"  # the openai client insists on a key; local servers ignore it
+
+
+class LLMUnavailableError(RuntimeError):
+    """The LLM endpoint could not be reached, timed out or refused our credentials."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _env_number(name: str, default: float, cast):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = cast(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+    return number
+
+
+def default_timeout() -> float:
+    """Seconds per request attempt (``RAGFIRST_LLM_TIMEOUT``, default 60)."""
+    return _env_number("RAGFIRST_LLM_TIMEOUT", DEFAULT_TIMEOUT, float)
+
+
+def default_max_retries() -> int:
+    """Retries after a failed attempt (``RAGFIRST_LLM_MAX_RETRIES``, default 2)."""
+    return _env_number("RAGFIRST_LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES, int)
+
+
+# --------------------------------------------------------------------------- client
+
+
+def resolve_backend(backend: Backend | None = None) -> Backend:
+    """Fill in what :func:`ragfirst.config.select_backend` leaves open for the local server.
+
+    Starts the local server if needed and returns its URL and model name.
+    """
+    backend = backend or select_backend()
+    if backend.kind != "local" or backend.base_url:
+        return backend
+    server = ensure_local_server(backend.model)
+    return dataclasses.replace(backend, base_url=server.base_url, model=server.model)
+
+
+_clients: dict[tuple, object] = {}
+
+
+def get_client(backend: Backend | None = None, *, timeout: float | None = None, max_retries: int | None = None):
+    """Return ``(OpenAI client, Backend)`` for the selected backend, with explicit timeout and retries.
+
+    Clients are reused per (URL, key, timeout, retries); the local server is started only
+    when none is running.
+    """
+    from openai import OpenAI
+
+    backend = resolve_backend(backend)
+    timeout = default_timeout() if timeout is None else float(timeout)
+    max_retries = default_max_retries() if max_retries is None else int(max_retries)
+    if backend.kind == "local":
+        api_key = _NO_KEY
+    else:
+        api_key = (os.environ.get("OPENAI_API_KEY") or "").strip() or _NO_KEY
+    key = (backend.base_url, api_key, timeout, max_retries)
+    client = _clients.get(key)
+    if client is None:
+        client = OpenAI(base_url=backend.base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)
+        _clients[key] = client
+    return client, backend
+
+
+def describe_backend(backend: Backend | None = None) -> str:
+    """The one-line description for notebooks; does not start a server or reveal a key."""
+    backend = backend or select_backend()
+    if backend.kind == "local" and not backend.model:
+        from ragfirst.models import DEFAULT_MODEL
+
+        backend = dataclasses.replace(backend, model=DEFAULT_MODEL)
+    return backend.describe()
+
+
+# --------------------------------------------------------------------------- prices
+
+
+@dataclass(frozen=True)
+class Price:
+    input_per_1m: float
+    output_per_1m: float
+    source: str
+    date: str
+
+
+@lru_cache(maxsize=4)
+def _price_table(path: str) -> dict[str, Price]:
+    rows: dict[str, dict[str, dict]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            item = row.get("item") or ""
+            if item.startswith("api.") and item.rsplit(".", 1)[-1] in ("input", "output"):
+                model, side = item[4:].rsplit(".", 1)
+                if row.get("unit") != "per 1M tokens" or row.get("currency") != "USD":
+                    raise ValueError(f"{path}: row {item} must be in USD per 1M tokens, got {row.get('unit')!r}")
+                rows.setdefault(model, {})[side] = row
+    table = {}
+    for model, sides in rows.items():
+        if "input" in sides and "output" in sides:
+            table[model] = Price(
+                float(sides["input"]["value"]),
+                float(sides["output"]["value"]),
+                sides["input"].get("source", ""),
+                sides["input"].get("date", ""),
+            )
+    return table
+
+
+def price_for(model: str | None, backend_kind: str) -> Price | None:
+    """The price of ``model`` from data/prices.csv (``local`` for the local server), or None.
+
+    A dated OpenAI model name (``gpt-4o-mini-2024-07-18``) falls back to its base name.
+    """
+    table = _price_table(str(PRICES_CSV))
+    if backend_kind == "local":
+        return table.get("local")
+    if not model:
+        return None
+    if model in table:
+        return table[model]
+    parts = model.split("-")
+    if len(parts) > 3 and all(p.isdigit() for p in parts[-3:]):  # YYYY-MM-DD suffix
+        return table.get("-".join(parts[:-3]))
+    return None
+
+
+def estimate_cost(model: str | None, backend_kind: str, prompt_tokens: int, completion_tokens: int):
+    """``(cost_usd or None, note)``; never invents a price for an unknown model."""
+    price = price_for(model, backend_kind)
+    if price is None:
+        return None, f"data/prices.csv에 {model!r}의 가격이 없습니다 (no price row api.{model}.input/output)"
+    cost = (prompt_tokens * price.input_per_1m + completion_tokens * price.output_per_1m) / 1_000_000
+    return cost, f"{price.source} ({price.date})"
+
+
+# --------------------------------------------------------------------------- usage log
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One completed generation and what it cost."""
+
+    text: str
+    model: str
+    backend_kind: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    seconds: float
+    finish_reason: str | None = None
+    cost_note: str = ""
+
+
+@dataclass
+class UsageLog:
+    """Every generation of this process, for cost and latency tables."""
+
+    records: list[dict] = field(default_factory=list)
+
+    def add(self, generation: Generation | None, *, backend_kind: str, model: str | None, seconds: float, error: str = "") -> None:
+        record = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "backend_kind": backend_kind,
+            "model": generation.model if generation else model,
+            "prompt_tokens": generation.prompt_tokens if generation else 0,
+            "completion_tokens": generation.completion_tokens if generation else 0,
+            "cost_usd": generation.cost_usd if generation else 0.0,
+            "seconds": round(seconds, 4),
+            "error": error,
+        }
+        self.records.append(record)
+
+    def to_frame(self):
+        import pandas as pd
+
+        columns = ["time", "backend_kind", "model", "prompt_tokens", "completion_tokens", "cost_usd", "seconds", "error"]
+        return pd.DataFrame(self.records, columns=columns)
+
+    def totals(self) -> dict:
+        """Calls, failures, tokens, seconds and cost; cost is None if any call had no known price."""
+        ok = [r for r in self.records if not r["error"]]
+        costs = [r["cost_usd"] for r in ok]
+        return {
+            "calls": len(self.records),
+            "failed_calls": len(self.records) - len(ok),
+            "prompt_tokens": sum(r["prompt_tokens"] for r in ok),
+            "completion_tokens": sum(r["completion_tokens"] for r in ok),
+            "seconds": round(sum(r["seconds"] for r in self.records), 4),
+            "cost_usd": None if any(c is None for c in costs) else sum(costs),
+        }
+
+    def clear(self) -> None:
+        self.records.clear()
+
+
+usage_log = UsageLog()
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def _as_messages(prompt_or_messages) -> list[dict]:
+    if isinstance(prompt_or_messages, str):
+        if not prompt_or_messages.strip():
+            raise ValueError("prompt is empty: pass the text to complete")
+        return [{"role": "user", "content": prompt_or_messages}]
+    if isinstance(prompt_or_messages, list) and prompt_or_messages:
+        for index, message in enumerate(prompt_or_messages):
+            if not (isinstance(message, dict) and isinstance(message.get("role"), str) and "content" in message):
+                raise ValueError(f"messages[{index}] must be a dict with 'role' and 'content'")
+        return prompt_or_messages
+    raise ValueError("prompt_or_messages must be a non-empty string or a non-empty list of {role, content} dicts")
+
+
+def _unavailable(error: Exception, backend: Backend, timeout: float, retries: int) -> LLMUnavailableError:
+    import openai
+
+    url = backend.base_url or "https://api.openai.com/v1"
+    if isinstance(error, openai.APITimeoutError):
+        return LLMUnavailableError(
+            f"LLM 서버({url})가 {timeout:g}초 안에 응답하지 않았습니다 (재시도 {retries}회 포함). "
+            f"max_tokens를 줄이거나 RAGFIRST_LLM_TIMEOUT을 늘리세요. "
+            f"(The LLM server at {url} did not answer within {timeout:g} s per attempt, {retries} retries: "
+            "lower max_tokens or raise RAGFIRST_LLM_TIMEOUT.)"
+        )
+    if isinstance(error, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return LLMUnavailableError(
+            f"LLM 서버({url})가 API 키를 거부했습니다. .env 또는 환경 변수의 OPENAI_API_KEY를 확인하세요. "
+            f"(The server at {url} rejected the API key: check OPENAI_API_KEY.)"
+        )
+    hint = (
+        "로컬 서버가 꺼졌다면 다시 호출하면 새로 시작됩니다"
+        if backend.kind == "local"
+        else "서버가 실행 중인지, OPENAI_BASE_URL이 맞는지 확인하세요"
+    )
+    return LLMUnavailableError(
+        f"LLM 서버({url})에 연결할 수 없습니다 (재시도 {retries}회 후): {hint}. "
+        f"(Could not reach the LLM server at {url} after {retries} retries: {type(error).__name__}: {error}. "
+        "Check that it is running and that OPENAI_BASE_URL is right.)"
+    )
+
+
+def generate(
+    prompt_or_messages,
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    temperature: float = 0.0,
+    stop: str | list[str] | None = None,
+    model: str | None = None,
+    backend: Backend | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    log: UsageLog | None = None,
+) -> Generation:
+    """Generate a completion through the openai client and record it in the usage log.
+
+    A plain string is sent as one user message; the local base model continues it as
+    text, so prompts like "문서: … 질문: … 답변:" work as written.
+    """
+    import openai
+
+    messages = _as_messages(prompt_or_messages)
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+    log = usage_log if log is None else log
+    timeout = default_timeout() if timeout is None else float(timeout)
+    max_retries = default_max_retries() if max_retries is None else int(max_retries)
+    client, backend = get_client(backend, timeout=timeout, max_retries=max_retries)
+    model_name = model or backend.model
+    if not model_name:
+        raise ValueError("no model name: set OPENAI_MODEL or pass model=... (the compatible server needs one)")
+    options = {"model": model_name, "messages": messages, "max_tokens": max_tokens, "temperature": temperature}
+    if stop:
+        options["stop"] = stop
+    started = time.perf_counter()
+    try:
+        try:
+            response = client.chat.completions.create(**options)
+        except openai.APIConnectionError as error:
+            # The shared local server may have been stopped by another process: start or
+            # find the current one and try once more (timeouts are not retried here).
+            if backend.kind != "local" or isinstance(error, openai.APITimeoutError):
+                raise
+            current = running_server()
+            if current is not None and current.base_url == backend.base_url:
+                raise  # the server we used is still there: a real connection problem
+            fresh = dataclasses.replace(backend, base_url=None)
+            client, backend = get_client(fresh, timeout=timeout, max_retries=max_retries)
+            response = client.chat.completions.create(**options)
+    except (openai.APIConnectionError, openai.InternalServerError, openai.AuthenticationError, openai.PermissionDeniedError) as error:
+        seconds = time.perf_counter() - started
+        log.add(None, backend_kind=backend.kind, model=model_name, seconds=seconds, error=type(error).__name__)
+        raise _unavailable(error, backend, timeout, max_retries) from error
+    seconds = time.perf_counter() - started
+    usage = response.usage
+    prompt_tokens = usage.prompt_tokens if usage else 0
+    completion_tokens = usage.completion_tokens if usage else 0
+    cost, note = estimate_cost(model_name, backend.kind, prompt_tokens, completion_tokens)
+    if cost is None and response.model and response.model != model_name:
+        cost, note = estimate_cost(response.model, backend.kind, prompt_tokens, completion_tokens)
+    if usage is None:
+        note = "서버가 usage를 보내지 않아 토큰 수를 알 수 없습니다 (server sent no usage); " + note
+        cost = None
+    choice = response.choices[0]
+    generation = Generation(
+        text=choice.message.content or "",
+        model=response.model or model_name,
+        backend_kind=backend.kind,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=cost,
+        seconds=seconds,
+        finish_reason=choice.finish_reason,
+        cost_note=note,
+    )
+    log.add(generation, backend_kind=backend.kind, model=model_name, seconds=seconds)
+    return generation

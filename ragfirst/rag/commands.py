@@ -1,0 +1,60 @@
+"""`ragfirst index` and `ragfirst ask`: thin wrappers that print for a terminal."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+
+def run_index(args) -> int:
+    """Build or refresh the index from data/corpus or the folder given."""
+    from ragfirst.rag.index import build_index
+
+    report = build_index(args.path, collection=args.collection, progress=not args.json)
+    if args.json:
+        print(json.dumps({**asdict(report), "changed": report.changed}, ensure_ascii=False))
+    else:
+        print(f"{report.describe()} — {report.seconds:.1f}초")
+    return 0
+
+
+def run_ask(args) -> int:
+    """Answer one question from the index and print the sources."""
+    from ragfirst.rag.question import check_question
+
+    question = check_question(args.question)  # fail fast, before any model loads
+    from ragfirst.rag.answer import answer
+    from ragfirst.rag.retrieve import Retriever
+
+    retriever = Retriever.open(args.collection)
+    result = answer(question, retriever, k=args.k)
+    if args.json:
+        print(json.dumps(answer_dict(result), ensure_ascii=False))
+        return 0
+    print(result.render())
+    for warning in result.warnings:
+        print(f"주의: {warning}")
+    if result.generation is not None:
+        gen = result.generation
+        print(f"({getattr(gen, 'model', '')}, {getattr(gen, 'seconds', 0.0):.1f}초, 신뢰도 {result.confidence:.2f})")
+    else:
+        print(f"(검색 신뢰도 {result.confidence:.2f}가 기준보다 낮아 모델을 호출하지 않았습니다)")
+    return 0
+
+
+def answer_dict(result) -> dict:
+    """A JSON-friendly view of an Answer."""
+    gen = result.generation
+    return {
+        "question": result.question,
+        "answer": result.render(),
+        "text": result.text,
+        "declined": result.declined,
+        "confidence": round(result.confidence, 4),
+        "sources": result.sources,
+        "quotes": [{"doc_id": d, "sentence": s} for d, s in result.quotes],
+        "warnings": result.warnings,
+        "retrieved": [{"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": h.score} for h in result.hits],
+        "model": getattr(gen, "model", None),
+        "seconds": getattr(gen, "seconds", None),
+    }

@@ -1,0 +1,98 @@
+"""How sure retrieval is that the documents answer the question; below a threshold, decline.
+
+Two signals, cheap and explainable:
+- ``bm25_top``: log(1 + best BM25 score), how strongly a document shares the
+  question's rarer words;
+- ``unknown_nouns``: how many of the question's nouns appear in no document at
+  all ("다이슨", "편의점"): the clearest sign the company never wrote about it.
+
+A logistic regression combines them into P(answerable). Its weights and the
+decline threshold are fitted on the **dev** split only (:func:`fit`); the
+threshold is the highest that still answers ``min_answer_rate`` of the dev
+questions that have an answer. The signals were chosen by leave-one-out on dev
+among four candidates (also the best dense similarity and "BM25 and dense agree
+on the top document"): these two declined 70 % of dev's unanswerable questions
+at a 90 % answer rate, every larger set 57-67 %. The test split is never used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ragfirst.rag.retrieve import SearchResult
+
+FEATURES = ("bm25_top", "unknown_nouns")
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """Standardisation, logistic weights and the decline threshold (all fitted on dev)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, values: np.ndarray) -> float:
+        z = (np.asarray(values, dtype=float) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(1.0 / (1.0 + math.exp(-(float(z @ np.asarray(self.weights)) + self.bias))))
+
+
+def features(result: SearchResult) -> np.ndarray:
+    """The signals of one search result (see the module docstring); 0 for BM25 in dense-only mode."""
+    bm25 = max((h.bm25_score for h in result.hits if h.bm25_score is not None), default=0.0)
+    return np.array([math.log1p(bm25), float(len(result.unknown_terms))])
+
+
+def fit(rows: np.ndarray, answerable: list[bool], min_answer_rate: float = 0.9, l2: float = 1.0) -> ConfidenceModel:
+    """Fit weights (Newton's method, L2-regularised) and pick the threshold on these rows."""
+    X = np.asarray(rows, dtype=float)
+    y = np.asarray(answerable, dtype=float)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
+    w = np.zeros(Z.shape[1])
+    penalty = np.eye(Z.shape[1]) * l2
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(Z @ w)))
+        gradient = Z.T @ (p - y) + penalty @ w
+        hessian = (Z.T * (p * (1 - p))) @ Z + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    model = ConfidenceModel(tuple(mean), tuple(scale), tuple(w[:-1]), float(w[-1]), 0.0)
+    probs = np.array([model.probability(x) for x in X])
+    answerable_probs = np.sort(probs[y == 1])
+    # highest threshold that still answers min_answer_rate of the answerable questions
+    index = int(math.floor((1.0 - min_answer_rate) * len(answerable_probs) + 1e-9))
+    threshold = float(answerable_probs[index]) if len(answerable_probs) else 0.5
+    return ConfidenceModel(model.mean, model.scale, model.weights, model.bias, threshold)
+
+
+# Fitted on data/questions/dev.jsonl with the shipped corpus:
+#   ragfirst.rag.confidence.calibrate(retriever, load_questions(questions_path("dev")))
+# tests/test_rag_quality.py re-fits it and fails if these numbers drift.
+DEFAULT_MODEL = ConfidenceModel(
+    mean=(2.844068, 0.421384),
+    scale=(0.484980, 0.648012),
+    weights=(0.828870, -1.017235),
+    bias=2.018833,
+    threshold=0.708102,
+)
+
+
+def confidence(result: SearchResult, model: ConfidenceModel | None = None) -> float:
+    """P(the documents answer the question) for one hybrid search result."""
+    return (model or DEFAULT_MODEL).probability(features(result))
+
+
+def calibrate(retriever, questions, min_answer_rate: float = 0.9) -> ConfidenceModel:
+    """Search every question (hybrid) and fit the model on them; use the dev split only."""
+    rows = [features(retriever.search(q.question, k=5, mode="hybrid")) for q in questions]
+    return fit(np.array(rows), [q.answerable for q in questions], min_answer_rate)

