@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ragfirst import config
+from ragfirst import config, cpu
 
 HOST = "127.0.0.1"
 MAX_TOKENS_LIMIT = 2048  # per request; keeps one request from holding the model for minutes
@@ -275,21 +275,8 @@ def resolve_dtype(dtype: str = "auto") -> str:
 
 
 def default_threads() -> int:
-    """``RAGFIRST_TORCH_THREADS``, else one core fewer than available (at least 1).
-
-    Leaving a core free matters more than using it: torch's OpenMP threads wait for
-    each other at every op, so when anything else runs (the notebook kernel embedding
-    a query, another process), all threads stall. Measured on 2 shared cores
-    (benchmarks/llm_bench.py): 1 thread answered 4-8x faster than 2.
-    """
-    value = os.environ.get("RAGFIRST_TORCH_THREADS")
-    if value:
-        try:
-            return max(1, int(value))
-        except ValueError:
-            raise ValueError(f"RAGFIRST_TORCH_THREADS must be an integer, got {value!r}") from None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores - 1)
+    """``RAGFIRST_TORCH_THREADS``, else every usable core (see :mod:`ragfirst.cpu` for why that is safe)."""
+    return cpu.threads("RAGFIRST_TORCH_THREADS")
 
 
 # --------------------------------------------------------------------------- HTTP

@@ -11,7 +11,6 @@ the same way.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import warnings
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ragfirst.config import DATA_DIR
+from ragfirst.jsonl import read_jsonl
 
 TRAIN_FILE = DATA_DIR / "questions" / "dev.jsonl"
 HELDOUT_FILE = DATA_DIR / "questions" / "test.jsonl"
@@ -46,29 +46,11 @@ def load_examples(path: Path | str) -> list[Example]:
 
     Fails on the first problem with ``file:line`` so a learner can open the file and fix it.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: 학습 파일이 없습니다. 경로를 확인하거나 data/questions/에서 복원해 주세요.")
-    examples: list[Example] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise TrainingFileError(f"{where}: JSON으로 읽을 수 없습니다 ({error.msg}). 한 줄에 JSON 객체 하나씩 적어 주세요.") from None
-            if not isinstance(row, dict):
-                raise TrainingFileError(f"{where}: JSON 객체({{...}})가 아닙니다. 한 줄에 객체 하나씩 적어 주세요.")
-            for name in ("question", "category"):
-                value = row.get(name)
-                if not isinstance(value, str) or not value.strip():
-                    raise TrainingFileError(f"{where}: '{name}' 필드가 없거나 빈 문자열입니다. 비어 있지 않은 문자열을 넣어 주세요.")
-            examples.append(Example(str(row.get("id", f"line{line_no}")), row["question"].strip(), row["category"].strip()))
-    if not examples:
-        raise TrainingFileError(f"{path}: 파일이 비어 있습니다 (예제 0개). 한 줄에 하나씩 JSON 예제를 넣어 주세요.")
-    return examples
+    records = read_jsonl(path, ("question", "category"), error=TrainingFileError, example="data/questions/dev.jsonl")
+    return [
+        Example(str(row.get("id", "line" + where.rsplit(":", 1)[1])), row["question"].strip(), row["category"].strip())
+        for where, row in records
+    ]
 
 
 def categories_of(examples: Sequence[Example]) -> tuple[str, ...]:
@@ -301,6 +283,13 @@ def save_adapter(model, directory: Path | str) -> Path:
     directory = Path(directory)
     model.save_pretrained(directory)
     return directory
+
+
+def default_adapter_dir() -> Path:
+    """Where notebook 03 saves its routing adapter and the hybrid assistant looks for it."""
+    from ragfirst.config import cache_dir
+
+    return cache_dir() / "lora" / "routing-adapter"
 
 
 def load_adapter(base_model, directory: Path | str):

@@ -129,30 +129,42 @@ def parse_number(value: Any, field: str, unit: str) -> float:
 
 def load_costs(path: Path = COSTS_CSV) -> dict[str, tuple[CostItem, ...]]:
     """Read the cost table; every row must have a known approach, period and a value >= 0 만원."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"비용 표가 없습니다: {path} (data/roi/costs.csv를 복원해 주세요)")
     table: dict[str, list[CostItem]] = {}
+    for where, row in sourced_rows(path, COST_COLUMNS, ("approach", "item"), "data/roi/costs.csv"):
+        if row.get("unit") != "만원":
+            raise ProjectError(f"{where}: unit={row.get('unit')!r}, 비용은 만원 단위여야 합니다.")
+        table.setdefault(row["approach"], []).append(
+            _checked_item(
+                CostItem(row["approach"], row["item"], row["value"], row["period"], row["source"], row["note"]),
+                where,
+            )
+        )
+    return {name: tuple(items) for name, items in table.items()}
+
+
+def sourced_rows(path: Path | str, columns: tuple[str, ...], label: tuple[str, ...], shipped: str):
+    """``(where, row)`` for each row of a dated, sourced CSV table, after the checks all such tables share.
+
+    The header must have ``columns``, every row as many cells, a non-empty
+    ``source`` and a YYYY-MM-DD ``date``; ``where`` names the file, line and the
+    ``label`` columns so that every later message points at the row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"표가 없습니다: {path} ({shipped}를 복원해 주세요)")
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in COST_COLUMNS if c not in (reader.fieldnames or ())]
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
         if missing:
-            raise ProjectError(f"{Path(path).name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(COST_COLUMNS)} 이어야 합니다.")
+            raise ProjectError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(columns)} 이어야 합니다.")
         for line, row in enumerate(reader, start=2):
-            where = f"{Path(path).name}:{line} ({row.get('approach')}.{row.get('item')})"
-            if None in row or any(row.get(c) is None for c in COST_COLUMNS):
+            where = f"{path.name}:{line} ({'.'.join(str(row.get(c)) for c in label)})"
+            if None in row or any(row.get(c) is None for c in columns):
                 raise ProjectError(f"{where}: 열 개수가 머리줄과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
-            if row.get("unit") != "만원":
-                raise ProjectError(f"{where}: unit={row.get('unit')!r}, 비용은 만원 단위여야 합니다.")
             if not row["source"].strip():
                 raise ProjectError(f"{where}: source 열이 비어 있습니다. 출처(또는 'course assumption')를 적어 주세요.")
             check_date(row["date"], f"{where}: date")
-            table.setdefault(row["approach"], []).append(
-                _checked_item(
-                    CostItem(row["approach"], row["item"], row["value"], row["period"], row["source"], row["note"]),
-                    where,
-                )
-            )
-    return {name: tuple(items) for name, items in table.items()}
+            yield where, row
 
 
 def _checked_item(item: CostItem, where: str) -> CostItem:
@@ -194,29 +206,15 @@ def load_assumptions(path: Path = ASSUMPTIONS_CSV) -> dict[str, float]:
     source or a date that is not YYYY-MM-DD stops here with the file, line and
     column at fault, so a typo cannot quietly change every ROI.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"가정 표가 없습니다: {path} (data/roi/assumptions.csv를 복원해 주세요)")
     table: dict[str, float] = {}
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ASSUMPTION_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ProjectError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(ASSUMPTION_COLUMNS)} 이어야 합니다.")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path.name}:{line} ({row.get('item')})"
-            if None in row or any(row.get(c) is None for c in ASSUMPTION_COLUMNS):
-                raise ProjectError(f"{where}: 열 개수가 머리줄과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
-            name = row["item"].strip()
-            if name in table:
-                raise ProjectError(f"{where}: item={name!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
-            if not row["source"].strip():
-                raise ProjectError(f"{where}: source 열이 비어 있습니다. 출처(또는 'course assumption')를 적어 주세요.")
-            check_date(row["date"], f"{where}: date")
-            table[name] = parse_number(row["value"].strip(), f"{where}: value", row["unit"].strip() or "단위")
+    for where, row in sourced_rows(path, ASSUMPTION_COLUMNS, ("item",), "data/roi/assumptions.csv"):
+        name = row["item"].strip()
+        if name in table:
+            raise ProjectError(f"{where}: item={name!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
+        table[name] = parse_number(row["value"].strip(), f"{where}: value", row["unit"].strip() or "단위")
     missing = [name for name in required_assumptions() if name not in table]
     if missing:
-        raise ProjectError(f"{path.name}: 필요한 행이 없습니다: {', '.join(missing)}. data/roi/assumptions.csv를 복원해 주세요.")
+        raise ProjectError(f"{Path(path).name}: 필요한 행이 없습니다: {', '.join(missing)}. data/roi/assumptions.csv를 복원해 주세요.")
     return table
 
 

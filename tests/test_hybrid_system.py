@@ -12,7 +12,9 @@ import pytest
 from hybrid_support import trained_classifier
 from ragfirst.config import Backend
 from ragfirst.hybrid.shop import build_shop_db
+from ragfirst.hybrid.specialist import load_lora_specialist
 from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem, RouteOutput
+from ragfirst.rag.answer import DECLINE
 from ragfirst.rag.corpus import load_corpus
 from ragfirst.rag.index import default_corpus
 from ragfirst.tools import ShopTools
@@ -42,8 +44,9 @@ def local_server():
 
 @pytest.fixture()
 def system(classifier, tmp_path):
+    """The assistant without a specialised model (a saved adapter in .cache must not change these tests)."""
     tools = ShopTools(build_shop_db(tmp_path / "shop.sqlite"), "C001")
-    return ModernAISystem(classifier, tools, backend=LOCAL)
+    return ModernAISystem(classifier, tools, backend=LOCAL, specialized_loader=lambda: None)
 
 
 def test_routes_cover_the_seeds_four_intents():
@@ -104,6 +107,33 @@ def test_specialised_model_loads_lazily_once(classifier, tmp_path):
     first = system.handle_request(text)
     system.handle_request(text)
     assert first.route == "specialized_model" and first.model == "lora-adapter" and loads == [1]
+
+
+def test_unanswerable_knowledge_question_is_declined_without_calling_a_model(system):
+    response = system.handle_request("반품할 때 회수 기사님 방문을 저녁 7시 이후로 지정할 수 있나요? 그리고 회수 택배사는 어디인가요?")
+    assert (response.intent, response.route) == ("knowledge_query", "rag"), response.intent
+    assert response.model == "rag (declined)" and DECLINE in response.text
+    assert response.prompt_tokens == 0 and response.completion_tokens == 0 and response.sources == []
+
+
+def test_no_saved_adapter_means_no_specialist(tmp_path):
+    assert load_lora_specialist(tmp_path / "missing-adapter") is None
+
+
+@pytest.mark.slow
+def test_saved_lora_adapter_is_the_specialised_model(classifier, tmp_path):
+    from ragfirst import lora
+    from ragfirst.models import load_causal_lm
+
+    model, _ = load_causal_lm()
+    adapter = lora.save_adapter(lora.attach_lora(model), tmp_path / "adapter")
+    tools = ShopTools(build_shop_db(tmp_path / "shop.sqlite"), "C001")
+    system = ModernAISystem(classifier, tools, backend=LOCAL, specialized_loader=lambda: load_lora_specialist(adapter))
+    response = system.handle_request("거실 50㎡에 S2 Pro 두 대 놓으면 시간당 환기 횟수가 얼마인지 계산해 주세요")
+    categories = lora.categories_of(lora.load_examples(lora.TRAIN_FILE))
+    assert (response.route, response.model) == ("specialized_model", "gemma-3-270m+lora:adapter")
+    assert any(f"'{c}' 담당 전문 상담원" in response.text for c in categories), response.text
+    assert "LoRA 어댑터" in response.note and FALLBACK_SUFFIX not in response.model
 
 
 def test_empty_request_is_rejected(system):

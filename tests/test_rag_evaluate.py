@@ -8,6 +8,7 @@ import math
 import pytest
 
 from ragfirst.rag.evaluate import (
+    Question,
     has_key_facts,
     load_questions,
     ndcg_at,
@@ -35,8 +36,27 @@ def test_ndcg_by_hand():
     assert ndcg_at(["x"] * 10 + ["a"], {"a"}) == 0.0
 
 
+def test_only_the_needed_documents_count():
+    # one of two equivalent answering documents is enough; it counts once in recall and nDCG
+    assert recall_at(["x", "a", "b"], {"a", "b"}, 5, needed=1) == 1.0
+    assert recall_at(["x", "y"], {"a", "b"}, 5, needed=1) == 0.0
+    assert ndcg_at(["x", "a", "b"], {"a", "b"}, 10, needed=1) == pytest.approx(1 / math.log2(3))
+
+
+def _question(doc_ids, style):
+    return Question("q", "?", True, tuple(doc_ids), ("f",), style=style)
+
+
+def test_multi_doc_questions_need_every_document_others_any():
+    assert _question(["a", "b"], "multi_doc").needed == 2
+    assert _question(["a", "b"], "jondaetmal").needed == 1
+    ranked = [["a", "x"], ["a", "x"]]
+    metrics = retrieval_metrics(ranked, [_question(["a", "b"], "multi_doc"), _question(["a", "b"], "banmal")])
+    assert metrics["recall_at_5"] == pytest.approx((0.5 + 1.0) / 2)
+
+
 def test_retrieval_metrics_average_over_questions():
-    metrics = retrieval_metrics([["a", "b"], ["x", "c"]], [{"a"}, {"c"}])
+    metrics = retrieval_metrics([["a", "b"], ["x", "c"]], [_question(["a"], ""), _question(["c"], "")])
     assert metrics["recall_at_1"] == 0.5
     assert metrics["recall_at_5"] == 1.0
     assert metrics["mrr"] == pytest.approx(0.75)

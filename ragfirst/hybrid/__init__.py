@@ -2,7 +2,8 @@
 
 Modules, one job each: ``requests`` (labelled data), ``intent`` (classifier),
 ``shop`` (the company's SQLite DB), ``extract`` (rule-based tool arguments),
-``calling`` (OpenAI function calling), ``system`` (routing), ``cost`` and
+``calling`` (OpenAI function calling), ``system`` (routing), ``specialist``
+(notebook 03's LoRA adapter as the specialised model), ``cost`` and
 ``measure`` (what it costs and how fast it is). The tools themselves live in
 ``ragfirst.tools``.
 """

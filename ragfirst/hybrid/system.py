@@ -2,9 +2,10 @@
 
 1. classify the intent (learned classifier, ragfirst.hybrid.intent);
 2. route: general_chat → base model; knowledge_query → RAG; action_required →
-   tools on the shop DB; highly_specialized → a specialised model, loaded lazily
-   the first time it is needed (as in the seed), or the base model, clearly
-   labelled, when no specialised model is installed.
+   tools on the shop DB; highly_specialized → the specialised model (notebook
+   03's LoRA adapter, ragfirst.hybrid.specialist), loaded lazily the first time
+   it is needed (as in the seed), or the base model, clearly labelled, when no
+   adapter has been saved.
 
 Every route returns the same ``HybridResponse`` with its tokens, cost and time,
 so the benchmark can price a realistic mix of routes.
@@ -47,7 +48,7 @@ SPECIALIST_SYSTEM = (
     "확실하지 않은 수치는 추정이라고 밝히세요."
 )
 NO_SPECIALIZED_NOTE = (
-    "대체 경로(fallback): 설치된 특화 모델이 없어 기본 모델이 전문 상담 프롬프트로 답했습니다. "
+    "대체 경로(fallback): 특화 모델(03 노트북에서 저장하는 LoRA 어댑터)이 없어 기본 모델이 전문 상담 프롬프트로 답했습니다. "
     "품질이 낮을 수 있어 전문 상담원 연결을 함께 안내합니다."
 )
 FALLBACK_SUFFIX = " (fallback)"
@@ -178,15 +179,15 @@ class ModernAISystem:
 
 
 def load_specialized_model() -> Callable[[str], RouteOutput] | None:
-    """The course's specialised *generative* model, or None (then the route falls back, labelled).
+    """The specialised model: notebook 03's LoRA adapter when it has been saved, else None.
 
-    None today, on purpose: the LoRA lesson (ragfirst.lora, notebook 03) trains an
-    adapter that *classifies* a question into a category; it does not write
-    answers, so wiring it in here would pretend to a specialist that does not
-    exist. Pass ``specialized_loader=`` to ModernAISystem to plug in a real one
-    (for example a fine-tuned model behind an OpenAI-compatible server).
+    With None the route falls back to the base model, labelled as such. Pass
+    ``specialized_loader=`` to ModernAISystem to plug in another one (for example
+    a fine-tuned model behind an OpenAI-compatible server).
     """
-    return None
+    from ragfirst.hybrid.specialist import load_lora_specialist
+
+    return load_lora_specialist()
 
 
 _RETRIEVER: list[Any] = []

@@ -21,8 +21,12 @@ from ragfirst.rag.retrieve import Hit, Retriever, SearchResult
 
 DECLINE = "문서에서 찾을 수 없습니다"
 CONTEXT_DOCS = 3
-MAX_ANSWER_TOKENS = 80
-STOP = ["\n질문:", "\n문서", "\n\n"]
+# One line is the answer: the quoted source sentence carries the detail. Measured on
+# 34 answered dev questions (local model, 2 cores): stopping at the first line
+# cut p50 from 8.7 s to 3.3 s and the mean answer from 64 to 23 tokens, while the
+# share of replies with every key fact moved from 0.47 to 0.44 (one question).
+MAX_ANSWER_TOKENS = 48
+STOP = ["\n"]
 
 
 @dataclass

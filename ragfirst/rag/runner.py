@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ragfirst.rag import evaluate
-from ragfirst.rag.answer import Answer, answer, render_closed_book_prompt
+from ragfirst.rag.answer import MAX_ANSWER_TOKENS, STOP, Answer, answer, render_closed_book_prompt
 from ragfirst.rag.confidence import ConfidenceModel, features, fit
 from ragfirst.rag.evaluate import Question
 from ragfirst.rag.retrieve import MODES, Retriever
@@ -34,9 +34,7 @@ class RetrievalRun:
 
     def metrics(self) -> dict[str, float]:
         answerable = [i for i, q in enumerate(self.questions) if q.answerable]
-        return evaluate.retrieval_metrics(
-            [self.rankings[i] for i in answerable], [set(self.questions[i].doc_ids) for i in answerable]
-        )
+        return evaluate.retrieval_metrics([self.rankings[i] for i in answerable], [self.questions[i] for i in answerable])
 
     def latency_ms(self) -> dict[str, float]:
         return {k: v * 1000 for k, v in evaluate.percentiles(self.seconds).items()}
@@ -127,8 +125,8 @@ def run_answers(retriever: Retriever, questions: list[Question], mode: str, mode
     return run
 
 
-def run_closed_book(questions: list[Question], generate=None, max_tokens: int = 80) -> AnswerRun:
-    """The same model without any document: what it 'knows' about the company."""
+def run_closed_book(questions: list[Question], generate=None, max_tokens: int = MAX_ANSWER_TOKENS) -> AnswerRun:
+    """The same model and settings without any document: what it 'knows' about the company."""
     if generate is None:
         from ragfirst import llm
 
@@ -136,7 +134,7 @@ def run_closed_book(questions: list[Question], generate=None, max_tokens: int = 
     run = AnswerRun("none")
     for q in questions:
         started = time.perf_counter()
-        gen = generate(render_closed_book_prompt(q.question), max_tokens=max_tokens, temperature=0.0, stop=["\n질문:", "\n\n"])
+        gen = generate(render_closed_book_prompt(q.question), max_tokens=max_tokens, temperature=0.0, stop=STOP)
         text = gen.text.strip()
         run.rows.append(
             {
