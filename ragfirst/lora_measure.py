@@ -14,6 +14,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,9 @@ def measure_in_subprocess(variant: str, batch_size: int = 8, seq_len: int = 48, 
     command = [sys.executable, "-m", "ragfirst.lora_measure", variant, "--batch-size", str(batch_size),
                "--seq-len", str(seq_len), "--steps", str(steps), "--seed", str(seed)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    if done.returncode == -signal.SIGKILL:
+        raise MemoryError(f"measuring {variant!r}: the process was killed, most likely out of memory "
+                          f"(full fine-tuning of this model needs about 6.5 GB of free RAM)")
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"measuring {variant!r} failed (exit {done.returncode}):\n{tail}")

@@ -110,7 +110,7 @@ def test_specialised_model_loads_lazily_once(classifier, tmp_path):
 
 
 def test_unanswerable_knowledge_question_is_declined_without_calling_a_model(system):
-    response = system.handle_request("반품할 때 회수 기사님 방문을 저녁 7시 이후로 지정할 수 있나요? 그리고 회수 택배사는 어디인가요?")
+    response = system.handle_request("애플워치에서도 제어 가능해요?")
     assert (response.intent, response.route) == ("knowledge_query", "rag"), response.intent
     assert response.model == "rag (declined)" and DECLINE in response.text
     assert response.prompt_tokens == 0 and response.completion_tokens == 0 and response.sources == []

@@ -331,3 +331,13 @@ def test_real_model_lora_share_and_labels():
     assert count.total == base_total + expected
     predicted = lora.predict(peft_model, tokenizer, labels, [e.question for e in train[:4]])
     assert set(predicted) <= set(labels.categories) and len(predicted) == 4
+
+
+def test_a_measurement_killed_for_memory_says_so(monkeypatch):
+    import signal
+    import subprocess
+
+    killed = subprocess.CompletedProcess(["python"], -signal.SIGKILL, "", "")
+    monkeypatch.setattr(lora_measure.subprocess, "run", lambda *args, **kwargs: killed)
+    with pytest.raises(MemoryError, match="out of memory.*6.5 GB"):
+        lora_measure.measure_in_subprocess("full")

@@ -38,3 +38,16 @@ def test_default_decline_model_is_the_dev_calibration(retriever):
         np.testing.assert_allclose(getattr(DEFAULT_MODEL, name), getattr(fitted, name), atol=2e-3, err_msg=name)
     assert DEFAULT_MODEL.bias == pytest.approx(fitted.bias, abs=2e-3)
     assert DEFAULT_MODEL.threshold == pytest.approx(fitted.threshold, abs=2e-3)
+
+
+@pytest.mark.slow
+def test_answering_more_never_declines_more(retriever):
+    """The trade-off table of notebook 02: a higher answer rate on dev buys fewer declines on test."""
+    from ragfirst.rag import runner
+
+    dev = runner.run_retrieval(retriever, load_questions(questions_path("dev")), "hybrid")
+    test = runner.run_retrieval(retriever, load_questions(questions_path("test")), "hybrid")
+    table = runner.decline_tradeoff(dev, test, (0.8, 0.9, 0.95))
+    answered, declined = (table[runner.RATE_LABELS[k]].tolist() for k in ("answer_rate", "decline_rate"))
+    assert answered == sorted(answered) and declined == sorted(declined, reverse=True)
+    assert answered[0] < answered[-1] and declined[0] > declined[-1]

@@ -20,6 +20,7 @@ from ragfirst.rag.evaluate import Question
 from ragfirst.rag.retrieve import MODES, Retriever
 
 RANK_DEPTH = 10
+RATE_LABELS = {"decline_rate": "답 없는 질문 거절률", "answer_rate": "답 있는 질문 응답률"}  # table headers
 
 
 @dataclass
@@ -65,6 +66,21 @@ def decline_rates(run: RetrievalRun, model: ConfidenceModel) -> dict[str, float]
         "decline_rate": float(np.mean(~keep[~answerable])) if (~answerable).any() else float("nan"),
         "answer_rate": float(np.mean(keep[answerable])) if answerable.any() else float("nan"),
     }
+
+
+def decline_tradeoff(dev_run: RetrievalRun, test_run: RetrievalRun, answer_rates=(0.85, 0.9, 0.95)):
+    """Declines vs answers on test for decline models fitted on dev at several answer rates.
+
+    One threshold cannot serve both goals when the unanswerable questions are on
+    topic; the table shows what each choice costs.
+    """
+    import pandas as pd
+
+    rows = []
+    for rate in answer_rates:
+        model = fit_decline(dev_run, rate)
+        rows.append({"dev에서 맞춘 응답률": rate, **decline_rates(test_run, model)})
+    return pd.DataFrame(rows).set_index("dev에서 맞춘 응답률").rename(columns=RATE_LABELS).round(3)
 
 
 def stratified_sample(questions: list[Question], n: int, seed: int = 42) -> list[Question]:
@@ -193,4 +209,4 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
     return pd.DataFrame(rows).set_index("model")
 
 
-__all__ = ["MODES", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "stratified_sample", "run_answers", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]
+__all__ = ["MODES", "RATE_LABELS", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "decline_tradeoff", "stratified_sample", "run_answers", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]
