@@ -7,23 +7,24 @@ subcommand runs, so `ragfirst --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ragfirst", description="ragfirst course tools")
     sub = parser.add_subparsers(dest="command", required=True)
-    # Subcommands register here, one block each: sub.add_parser(...).set_defaults(run=...)
+    # Subcommands register here, one block each: sub.add_parser(...).set_defaults(run="module:function")
     # roi (issue 5): the seed's ROI template for a project file
     roi = sub.add_parser("roi", help="compare the four AI approaches' cost and ROI for a project (YAML/JSON)")
     roi.add_argument("project", help="project file: domain, complexity, data_available, performance_requirement, budget (만원)")
     roi.add_argument("--json", action="store_true", help="print a JSON list of the result dicts")
-    roi.set_defaults(run=lambda args: __import__("ragfirst.roi", fromlist=["run_cli"]).run_cli(args))
+    roi.set_defaults(run="ragfirst.roi:run_cli")
     # decide (issue 5): the seed's decision flowchart for a project file
     decide = sub.add_parser("decide", help="walk the decision flowchart for a project (YAML/JSON)")
     decide.add_argument("project", help="project file with the flowchart answers, data_available and budget (만원)")
     decide.add_argument("--json", action="store_true", help="print recommendation, choice_number, path, reasons as JSON")
-    decide.set_defaults(run=lambda args: __import__("ragfirst.decide", fromlist=["run_cli"]).run_cli(args))
+    decide.set_defaults(run="ragfirst.decide:run_cli")
     # grade (issue 6): autograde a folder of submitted notebooks in a sandbox
     grade = sub.add_parser("grade", help="autograde submitted notebooks (sandboxed); writes gradebook.csv and feedback/")
     grade.add_argument("assignment", help="assignment name: a folder of solutions/ (e.g. cost_analysis)")
@@ -32,31 +33,37 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel (default 2)")
     grade.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell (default 30)")
     grade.add_argument("--memory-mb", type=int, default=2048, help="memory cap per kernel in MB (default 2048)")
-    grade.set_defaults(run=lambda args: __import__("ragfirst.grading.grader", fromlist=["run_cli"]).run_cli(args))
+    grade.set_defaults(run="ragfirst.grading.grader:run_cli")
     # llm (issue 3): the local OpenAI-compatible server (start, status, stop)
     llm_cmd = sub.add_parser("llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1)")
     llm_cmd.add_argument("action", choices=["start", "status", "stop"])
-    llm_cmd.set_defaults(run=lambda args: __import__("ragfirst.llm_server", fromlist=["run_cli"]).run_cli(args))
+    llm_cmd.set_defaults(run="ragfirst.llm_server:run_cli")
     # index / ask (issue 3): the RAG pipeline over data/corpus or a folder of .md/.txt files
     index = sub.add_parser("index", help="build or refresh the search index (idempotent)")
     index.add_argument("path", nargs="?", default=None, help="folder of .md/.txt documents (default: data/corpus)")
     index.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
     index.add_argument("--json", action="store_true", help="print the indexing report as JSON")
-    index.set_defaults(run=lambda args: __import__("ragfirst.rag.commands", fromlist=["run_index"]).run_index(args))
+    index.set_defaults(run="ragfirst.rag.commands:run_index")
     ask = sub.add_parser("ask", help="answer a question from the indexed documents, with sources")
     ask.add_argument("question", help='the question in Korean, e.g. "배송비는 얼마인가요?"')
     ask.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
     ask.add_argument("--k", type=int, default=3, help="documents given to the model")
     ask.add_argument("--json", action="store_true", help="print the answer, sources and scores as JSON")
-    ask.set_defaults(run=lambda args: __import__("ragfirst.rag.commands", fromlist=["run_ask"]).run_ask(args))
+    ask.set_defaults(run="ragfirst.rag.commands:run_ask")
     return parser
+
+
+def handler(target: str):
+    """The function named ``"module:function"``, imported now (only the chosen subcommand's module loads)."""
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        return int(handler(args.run)(args) or 0)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"ragfirst {args.command}: {error}", file=sys.stderr)
         return 2

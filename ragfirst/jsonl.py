@@ -12,6 +12,17 @@ import json
 from pathlib import Path
 
 
+def parse_object(text: str, where: str, error: type[ValueError] = ValueError) -> dict:
+    """One JSON object from ``text``; anything else raises ``error`` prefixed with ``where``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as problem:
+        raise error(f"{where}: JSON으로 읽을 수 없습니다 ({problem.msg}, {problem.pos}번째 문자). JSON 객체 하나를 적어 주세요.") from None
+    if not isinstance(value, dict):
+        raise error(f"{where}: JSON 객체({{...}})가 아닙니다 (받은 형식: {type(value).__name__}).")
+    return value
+
+
 def read_jsonl(
     path: Path | str,
     text_fields: tuple[str, ...] = (),
@@ -34,12 +45,7 @@ def read_jsonl(
             if not line.strip():
                 continue
             where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as problem:
-                raise error(f"{where}: JSON으로 읽을 수 없습니다 ({problem.msg}). 한 줄에 JSON 객체 하나씩 적어 주세요.") from None
-            if not isinstance(record, dict):
-                raise error(f"{where}: JSON 객체({{...}})가 아닙니다. 한 줄에 객체 하나씩 적어 주세요.")
+            record = parse_object(line, where, error)
             for name in text_fields:
                 if not isinstance(record.get(name), str) or not record[name].strip():
                     raise error(f"{where}: '{name}' 필드가 없거나 빈 문자열입니다.{hint}")

@@ -24,6 +24,8 @@ from typing import Any
 
 import jsonschema
 
+from ragfirst.jsonl import parse_object
+
 ORDER_ID_PATTERN = r"^MS-[0-9]{6}$"
 REASON_TYPES = {"change_of_mind": "단순 변심", "defect": "초기 불량", "wrong_or_damaged": "오배송·파손"}
 # Policy values from data/corpus (faq-010, faq-012, faq-029); changing them there means changing them here.
@@ -109,10 +111,7 @@ def parse_arguments(name: str, arguments: str | dict | None) -> dict[str, Any]:
     if arguments is None or arguments == "":
         arguments = {}
     if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError as error:
-            raise ToolArgumentError(f"{name}: arguments가 올바른 JSON이 아닙니다 ({error.msg}, {error.pos}번째 문자). JSON 객체 문자열을 주세요.") from None
+        arguments = parse_object(arguments, f"{name}: arguments", ToolArgumentError)
     if not isinstance(arguments, dict):
         raise ToolArgumentError(f"{name}: arguments는 JSON 객체여야 합니다 (받은 형식: {type(arguments).__name__}).")
     errors = sorted(_VALIDATORS[name].iter_errors(arguments), key=lambda e: list(e.path))
