@@ -71,11 +71,11 @@ def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, step
     import torch
 
     from ragfirst import lora
-    from ragfirst.models import load_causal_lm
+    from ragfirst.models import load_model
 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
-    model, _ = load_causal_lm(model_name)
+    model = load_model(model_name)  # no tokenizer: the batch is token ids already
     if variant == "lora":
         model = lora.attach_lora(model, seed=seed)
     rss_loaded = psutil.Process().memory_info().rss / 1e6

@@ -123,9 +123,9 @@ def test_no_saved_adapter_means_no_specialist(tmp_path):
 @pytest.mark.slow
 def test_saved_lora_adapter_is_the_specialised_model(classifier, tmp_path):
     from ragfirst import lora
-    from ragfirst.models import load_causal_lm
+    from ragfirst.models import load_model
 
-    model, _ = load_causal_lm()
+    model = load_model()
     adapter = lora.save_adapter(lora.attach_lora(model), tmp_path / "adapter")
     tools = ShopTools(build_shop_db(tmp_path / "shop.sqlite"), "C001")
     system = ModernAISystem(classifier, tools, backend=LOCAL, specialized_loader=lambda: load_lora_specialist(adapter))
