@@ -1,6 +1,6 @@
 """Benchmark LoRA on the course model: parameters, memory, time, size, quality, merge, notebook budget.
 
-    .venv/bin/python benchmarks/lora_bench.py [--json] [--notebook] [--out DIR]
+    .venv/bin/python benchmarks/lora_bench.py [--json] [--notebook] [--record] [--out DIR]
 
 Runs the same steps as notebooks/03_lora_demo.ipynb through ragfirst.lora: the
 nearest-example baseline, full fine-tuning vs LoRA step cost (each in a fresh
@@ -72,8 +72,12 @@ def run_notebook_copy(path: Path = NOTEBOOK) -> dict:
     return {"notebook_wall_s": round(seconds, 1), "notebook_peak_rss_mb": round(peak["mb"], 1)}
 
 
-def run_lora() -> dict:
-    """The notebook's measurements, in the same order (cost subprocesses before loading the model)."""
+def run_lora(record: bool = False) -> dict:
+    """The notebook's measurements, in the same order (cost subprocesses before loading the model).
+
+    With ``record``, the two step costs also replace data/lora/step_costs.csv, the table
+    notebook 03 shows (it does not re-measure full fine-tuning: see RecordedCosts).
+    """
     from ragfirst import lora, lora_measure, models
 
     lora.make_deterministic()
@@ -84,6 +88,10 @@ def run_lora() -> dict:
 
     full_cost = lora_measure.measure_in_subprocess("full", 8, 40, steps=3)
     lora_cost = lora_measure.measure_in_subprocess("lora", 8, 40, steps=3)
+    if record:
+        source = (f"benchmarks/lora_bench.py --record; {os.cpu_count()} CPU cores, no GPU, "
+                  f"load average {os.getloadavg()[0]:.1f}")
+        lora_measure.record_costs(full_cost, lora_cost, source, datetime.now(timezone.utc).date().isoformat())
 
     started = time.perf_counter()
     model, tokenizer = models.load_causal_lm()
@@ -139,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.add_argument("--notebook", action="store_true", help="also execute a copy of the notebook and time it")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the step costs to data/lora/step_costs.csv (needs about 6.5 GB free RAM)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="report directory")
     args = parser.parse_args(argv)
     apply_offline_defaults()
@@ -150,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.notebook:
         result.update(run_notebook_copy())
-    result.update(run_lora())
+    result.update(run_lora(args.record))
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
     write_report(result, args.out)
     if args.json:

@@ -26,6 +26,9 @@ from ragfirst.config import DATA_DIR
 from ragfirst.lora import SEED, ParameterCount
 
 CLAIMS_FILE = DATA_DIR / "lora" / "claims.csv"
+RECORDED_COSTS_FILE = DATA_DIR / "lora" / "step_costs.csv"
+RECORDED_COLUMNS = ("variant", "trainable", "total", "batch_size", "seq_len", "step_seconds",
+                    "rss_loaded_mb", "peak_rss_mb", "source", "date")
 CLAIM_COLUMNS = ("claim", "technique", "seed_claim", "published", "source", "date")
 VARIANTS = ("full", "lora")
 # fp32 training with AdamW keeps, per trainable parameter: weight 4 + gradient 4 + two moments 8 bytes.
@@ -118,6 +121,78 @@ def measure_in_subprocess(variant: str, batch_size: int = 8, seq_len: int = 48, 
     data = json.loads(done.stdout.strip().splitlines()[-1])
     data["step_seconds"] = tuple(data["step_seconds"])
     return StepCost(**data)
+
+
+@dataclass(frozen=True)
+class RecordedCosts:
+    """Both variants' step costs from one benchmark run, with where and when they were measured.
+
+    Notebook 03 shows these instead of re-measuring full fine-tuning: that child
+    process alone needs about 6.5 GB, more than the course's 6 GB notebook budget.
+    ``benchmarks/lora_bench.py --record`` measures both variants and rewrites the file.
+    """
+
+    full: StepCost
+    lora: StepCost
+    source: str
+    date: str
+
+
+def record_costs(full: StepCost, lora_cost: StepCost, source: str, date: str,
+                 path: Path = RECORDED_COSTS_FILE) -> Path:
+    """Write both measurements as a dated, sourced CSV table (one row per variant)."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=RECORDED_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for cost in (full, lora_cost):
+            row = asdict(cost)
+            row["step_seconds"] = ";".join(f"{s:.3f}" for s in cost.step_seconds)
+            writer.writerow({**row, "source": source, "date": date})
+    return path
+
+
+def load_recorded_costs(path: Path = RECORDED_COSTS_FILE) -> RecordedCosts:
+    """The recorded full and LoRA step costs; a bad table stops with the file, line and column."""
+    path = Path(path)
+    costs: dict[str, StepCost] = {}
+    stamp: set[tuple[str, str]] = set()
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in RECORDED_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: 열 {missing}이(가) 없습니다. 첫 줄은 {','.join(RECORDED_COLUMNS)} 이어야 합니다.")
+        for line, row in enumerate(reader, start=2):
+            where = f"{path}:{line}"
+            if row["variant"] not in VARIANTS or row["variant"] in costs:
+                raise ValueError(f"{where}: variant={row['variant']!r}: full과 lora가 한 줄씩 있어야 합니다.")
+            if not row["source"].strip() or not row["date"].strip():
+                raise ValueError(f"{where}: source와 date를 채워 주세요 (측정한 명령과 날짜).")
+            try:
+                costs[row["variant"]] = StepCost(
+                    row["variant"], int(row["trainable"]), int(row["total"]), int(row["batch_size"]), int(row["seq_len"]),
+                    tuple(float(x) for x in row["step_seconds"].split(";")),
+                    float(row["rss_loaded_mb"]), float(row["peak_rss_mb"]))
+            except ValueError as error:
+                raise ValueError(f"{where}: 숫자가 아닌 값이 있습니다 ({error}).") from None
+            stamp.add((row["source"].strip(), row["date"].strip()))
+    if set(costs) != set(VARIANTS) or len(stamp) != 1:
+        raise ValueError(f"{path}: 같은 측정(source, date)에서 나온 full과 lora 두 줄이 필요합니다.")
+    full, lora_cost = costs["full"], costs["lora"]
+    if (full.batch_size, full.seq_len) != (lora_cost.batch_size, lora_cost.seq_len):
+        raise ValueError(f"{path}: full과 lora의 batch_size·seq_len이 다릅니다. 같은 조건에서 잰 값만 비교할 수 있습니다.")
+    (source, date), = stamp
+    return RecordedCosts(full, lora_cost, source, date)
+
+
+def compare_with_record(live: StepCost, recorded: StepCost):
+    """A step cost measured on this machine next to the recorded one (same variant and shapes)."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "기록 (벤치마크)": {"최대 RSS (MB)": round(recorded.peak_rss_mb), "초/스텝 (중앙값)": round(recorded.seconds_per_step, 2)},
+        "이 컴퓨터 (지금)": {"최대 RSS (MB)": round(live.peak_rss_mb), "초/스텝 (중앙값)": round(live.seconds_per_step, 2)},
+    })
 
 
 def expected_state_mb(count: ParameterCount) -> float:

@@ -259,6 +259,41 @@ def test_step_cost_ignores_the_warm_up_step():
     assert cost.seconds_per_step == 2.0
 
 
+def _cost(variant, trainable, peak):
+    return lora_measure.StepCost(variant, trainable, 1000, 8, 40, (3.0, 2.0, 2.5), 100.0, peak)
+
+
+def test_recorded_costs_round_trip(tmp_path):
+    path = lora_measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench; 2 CPU", "2026-11-21",
+                                     tmp_path / "costs.csv")
+    recorded = lora_measure.load_recorded_costs(path)
+    assert (recorded.full.peak_rss_mb, recorded.lora.trainable) == (900.0, 10)
+    assert recorded.full.step_seconds == (3.0, 2.0, 2.5) and recorded.full.seconds_per_step == 2.25
+    assert (recorded.source, recorded.date) == ("bench; 2 CPU", "2026-11-21")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: rows[:2], "full과 lora 두 줄"),
+    (lambda rows: [rows[0], rows[1], rows[1]], "costs.csv:3: variant='full'"),
+    (lambda rows: [rows[0], rows[1].replace("2026-11-21", ""), rows[2]], "costs.csv:2: source와 date"),
+    (lambda rows: [rows[0], rows[1].replace("900.0", "many"), rows[2]], "costs.csv:2: 숫자"),
+    (lambda rows: [rows[0].replace("peak_rss_mb", "peak"), rows[1], rows[2]], "peak_rss_mb"),
+])
+def test_bad_recorded_costs_name_the_file_and_line(tmp_path, edit, message):
+    path = lora_measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench", "2026-11-21",
+                                     tmp_path / "costs.csv")
+    path.write_text("\n".join(edit(path.read_text(encoding="utf-8").splitlines())) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        lora_measure.load_recorded_costs(path)
+
+
+def test_shipped_recorded_costs_compare_like_with_like():
+    recorded = lora_measure.load_recorded_costs()
+    assert recorded.full.trainable == recorded.full.total > recorded.lora.trainable > 0
+    assert recorded.full.peak_rss_mb > recorded.lora.peak_rss_mb
+    assert "lora_bench.py --record" in recorded.source
+
+
 def test_unknown_variant_is_refused():
     with pytest.raises(ValueError, match="variant"):
         lora_measure.measure_step_cost("half")
@@ -331,6 +366,10 @@ def test_real_model_lora_share_and_labels():
     assert count.total == base_total + expected
     predicted = lora.predict(peft_model, tokenizer, labels, [e.question for e in train[:4]])
     assert set(predicted) <= set(labels.categories) and len(predicted) == 4
+    # the recorded step costs notebook 03 shows were measured on this very configuration
+    recorded = lora_measure.load_recorded_costs()
+    assert (recorded.full.trainable, recorded.full.total) == (base_total, base_total)
+    assert (recorded.lora.trainable, recorded.lora.total) == (count.trainable, count.total)
 
 
 def test_a_measurement_killed_for_memory_says_so(monkeypatch):
