@@ -6,7 +6,7 @@ Runs the same steps as notebooks/03_lora_demo.ipynb through ragfirst.lora: the
 nearest-example baseline, full fine-tuning vs LoRA step cost (each in a fresh
 process, peak RSS = ru_maxrss), LoRA training with the seed's config, held-out
 accuracy before/after, adapter size, merge check. With --notebook it first executes
-a copy of the notebook (the committed file is not touched) and records its wall time
+the notebook in memory (the committed file is not touched) and records its wall time
 and the peak summed RSS of the kernel and its child processes (psutil, sampled every
 0.2 s), to check the budget: <= 4 minutes and <= 6 GB on 2 CPU cores.
 Writes reports/lora_bench.{json,md}; --json also prints the JSON object.
@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import threading
@@ -34,7 +33,7 @@ BUDGET_RSS_MB = 6000
 
 
 def run_notebook_copy(path: Path = NOTEBOOK) -> dict:
-    """Execute a copy of the notebook; return wall seconds and peak RSS of the kernel's process tree."""
+    """Execute the notebook in memory; return wall seconds and peak RSS of the kernel's process tree."""
     import nbformat
     import psutil
     from nbclient import NotebookClient
@@ -54,21 +53,18 @@ def run_notebook_copy(path: Path = NOTEBOOK) -> dict:
             peak["mb"] = max(peak["mb"], total / 1e6)
             done.wait(0.2)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / path.name
-        shutil.copy(path, copy)
-        notebook = nbformat.read(copy, as_version=4)
-        client = NotebookClient(notebook, timeout=3600, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        started = time.monotonic()
-        try:
-            client.execute()
-        finally:
-            seconds = time.monotonic() - started
-            done.set()
-            sampler.join()
+    notebook = nbformat.read(path, as_version=4)  # executed in memory, never written back
+    client = NotebookClient(notebook, timeout=3600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        client.execute()
+    finally:
+        seconds = time.monotonic() - started
+        done.set()
+        sampler.join()
     return {"notebook_wall_s": round(seconds, 1), "notebook_peak_rss_mb": round(peak["mb"], 1)}
 
 

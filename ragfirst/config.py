@@ -32,6 +32,19 @@ def apply_offline_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+# How tests and `make execute` run the course: offline, no learner keys, fixed hash seed.
+TEST_ENV = {"RAGFIRST_OFFLINE": "1", "RAGFIRST_NO_DOTENV": "1", "PYTHONHASHSEED": "0"}
+OPENAI_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+
+
+def apply_test_environment() -> None:
+    """The environment every test and re-executed notebook runs in; children inherit it."""
+    os.environ.update(TEST_ENV)
+    for name in OPENAI_VARIABLES:
+        os.environ.pop(name, None)
+    apply_offline_defaults()
+
+
 def cache_dir() -> Path:
     """The cache directory (``RAGFIRST_CACHE`` or ``.cache/`` in the repo), created on demand."""
     path = Path(os.environ.get("RAGFIRST_CACHE") or REPO_ROOT / ".cache").expanduser()

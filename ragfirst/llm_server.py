@@ -196,15 +196,12 @@ class Generator:
 
         from ragfirst.models import load_causal_lm
 
-        torch.set_num_threads(threads or default_threads())
+        torch.set_num_threads(threads or cpu.threads("RAGFIRST_TORCH_THREADS"))  # see ragfirst.cpu
         self.torch = torch
         self.model_name = model_name
         self.dtype = resolve_dtype(dtype)
         self.model, self.tokenizer = load_causal_lm(model_name, dtype=getattr(torch, self.dtype))
         self.lock = threading.Lock()
-
-    def count_prompt_tokens(self, prompt: str) -> int:
-        return len(self.tokenizer(prompt).input_ids)
 
     def complete(self, request: ChatRequest, cancelled=lambda: False) -> Completion:
         """Generate one completion; ``cancelled()`` is polled each step so that a client
@@ -272,11 +269,6 @@ def resolve_dtype(dtype: str = "auto") -> str:
     if dtype not in ("float32", "bfloat16"):
         raise ValueError(f"RAGFIRST_LLM_DTYPE must be auto, float32 or bfloat16, not {dtype!r}")
     return dtype
-
-
-def default_threads() -> int:
-    """``RAGFIRST_TORCH_THREADS``, else every usable core (see :mod:`ragfirst.cpu` for why that is safe)."""
-    return cpu.threads("RAGFIRST_TORCH_THREADS")
 
 
 # --------------------------------------------------------------------------- HTTP

@@ -384,8 +384,9 @@ def adalora_config(total_step: int, target_r: int = 8, init_r: int = 12):
     """
     from peft import AdaLoraConfig
 
+    seed = LoraSettings()  # the same alpha, dropout and target modules as the LoRA lesson
     return AdaLoraConfig(
         init_r=init_r, target_r=target_r, tinit=max(1, total_step // 10), tfinal=max(1, total_step // 5),
-        deltaT=max(1, total_step // 20), total_step=total_step, lora_alpha=32, lora_dropout=0.1,
-        target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM",
+        deltaT=max(1, total_step // 20), total_step=total_step, lora_alpha=seed.alpha, lora_dropout=seed.dropout,
+        target_modules=list(seed.target_modules), task_type="CAUSAL_LM",
     )

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ragfirst import config
@@ -123,10 +124,10 @@ def load_from_gguf(name: str = DEFAULT_MODEL, dtype=None):
 
     Used to build the cache and by the test that checks the cache is faithful.
     """
+    config.apply_offline_defaults()  # before transformers: huggingface_hub reads them at import
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    config.apply_offline_defaults()
     spec = model_spec(name)
     path = gguf_path(name)
     tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
@@ -184,10 +185,16 @@ def ensure_converted(name: str = DEFAULT_MODEL) -> Path:
 
 def load_causal_lm(name: str = DEFAULT_MODEL, dtype=None):
     """Return ``(model, tokenizer)`` in eval mode, loading from the safetensors cache."""
+    return load_model(name, dtype), load_tokenizer(name)
+
+
+@lru_cache(maxsize=2)
+def load_tokenizer(name: str = DEFAULT_MODEL):
+    """The model's tokenizer, once per process (its 515k merges take about 340 MB and seconds to load)."""
+    config.apply_offline_defaults()
     from transformers import AutoTokenizer
 
-    model = load_model(name, dtype)
-    return model, AutoTokenizer.from_pretrained(ensure_converted(name))
+    return AutoTokenizer.from_pretrained(ensure_converted(name))
 
 
 def load_model(name: str = DEFAULT_MODEL, dtype=None):
@@ -196,10 +203,10 @@ def load_model(name: str = DEFAULT_MODEL, dtype=None):
     ``dtype`` defaults to ``torch.float32`` (CPU training and generation both need it;
     fp16 matmul is not implemented on CPU). The first call converts the GGUF (~40 s).
     """
+    config.apply_offline_defaults()  # before transformers: huggingface_hub reads them at import
     import torch
     from transformers import AutoModelForCausalLM
 
-    config.apply_offline_defaults()
     model = AutoModelForCausalLM.from_pretrained(ensure_converted(name), dtype=dtype or torch.float32)
     model.eval()
     return model

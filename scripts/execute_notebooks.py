@@ -7,7 +7,6 @@ exactly as nbval will run it.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from ragfirst import config
+
 REPO = Path(__file__).resolve().parent.parent
-TEST_ENV = {"RAGFIRST_OFFLINE": "1", "RAGFIRST_NO_DOTENV": "1", "PYTHONHASHSEED": "0"}
 
 
 def course_notebooks() -> list[Path]:
@@ -37,9 +37,7 @@ def execute(path: Path, timeout: int = 900) -> float:
 
 
 def main(argv: list[str]) -> int:
-    os.environ.update(TEST_ENV)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
-        os.environ.pop(name, None)
+    config.apply_test_environment()
     paths = [Path(a).resolve() for a in argv] or course_notebooks()
     for path in paths:
         print(f"executing {path.relative_to(REPO)} ...", flush=True)

@@ -47,7 +47,8 @@ def read_notebook(path: Path):
         raise ValueError(f"the file is {size / 1024**2:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 1024**2} MB limit")
     raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise ValueError(f"'{path.name}' is not a text file (a notebook is JSON); was the right file uploaded?") from None
     except json.JSONDecodeError as error:
@@ -55,7 +56,7 @@ def read_notebook(path: Path):
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         raise ValueError(f"'{path.name}' is JSON but not a Jupyter notebook (no cell list)")
     try:
-        notebook = nbformat.reads(json.dumps(data), as_version=4)
+        notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds
         raise ValueError(f"'{path.name}' is not a readable notebook: {type(error).__name__}: {error}") from None
     for number, cell in enumerate(notebook.cells, start=1):
@@ -249,11 +250,8 @@ def format_table(results: list[SubmissionResult], master: Master) -> str:
 def run_cli(args) -> int:
     """``ragfirst grade ASSIGNMENT SUBMISSIONS --out OUT``."""
     limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=int(args.memory_mb) * 1024**2)
-    try:
-        results = grade_assignment(args.assignment, Path(args.submissions), Path(args.out), limits,
-                                   workers=args.workers, progress=True)
-    except GraderError as error:
-        raise RuntimeError(str(error)) from None
+    results = grade_assignment(args.assignment, Path(args.submissions), Path(args.out), limits,
+                               workers=args.workers, progress=True)  # a GraderError is a RuntimeError: the CLI prints it
     master = load_master(args.assignment)
     print(format_table(results, master))
     print(f"\ngradebook: {Path(args.out) / 'gradebook.csv'}\nfeedback:  {Path(args.out) / 'feedback'}/")

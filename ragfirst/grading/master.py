@@ -44,7 +44,6 @@ class MasterCell:
     ``plain`` (no nbgrader metadata: instructions the student may edit).
     """
 
-    index: int
     kind: str
     cell_type: str
     source: str
@@ -68,7 +67,6 @@ class Master:
 
     name: str
     path: Path
-    notebook: nbformat.NotebookNode
     cells: list[MasterCell]
     student_names: frozenset[str] = field(default_factory=frozenset)
 
@@ -83,11 +81,6 @@ class Master:
     @property
     def manual(self) -> list[MasterCell]:
         return [cell for cell in self.cells if cell.kind == "manual"]
-
-    @property
-    def graded(self) -> list[MasterCell]:
-        """Cells that carry points, in notebook order (one gradebook column each)."""
-        return [cell for cell in self.cells if cell.kind in ("test", "manual")]
 
     @property
     def auto_max(self) -> float:
@@ -165,7 +158,7 @@ def _defined_names(source: str) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=16)  # keyed on mtime: a bound keeps edited masters from piling up
 def _load_master_cached(path: str, mtime: float) -> Master:
     path_obj = Path(path)
     notebook = nbformat.read(path_obj, as_version=4)
@@ -192,8 +185,8 @@ def _load_master_cached(path: str, mtime: float) -> Master:
         points = float(meta.get("points", 0) or 0) if kind in ("test", "manual") else 0.0
         checksum = _nbgrader(released).get("checksum", "")
         master_checksum = compute_checksum(cell) if meta else ""
-        cells.append(MasterCell(index, kind, cell.cell_type, cell.source, grade_id, points, checksum, master_checksum))
-    return Master(path_obj.parent.name, path_obj, notebook, cells, frozenset(student_names))
+        cells.append(MasterCell(kind, cell.cell_type, cell.source, grade_id, points, checksum, master_checksum))
+    return Master(path_obj.parent.name, path_obj, cells, frozenset(student_names))
 
 
 def load_master(assignment: str) -> Master:

@@ -14,20 +14,18 @@ from pathlib import Path
 from ragfirst.config import DATA_DIR
 from ragfirst.hybrid.requests import INTENTS
 
-PRICES_CSV = DATA_DIR / "prices.csv"
 ROUTE_MIX_CSV = DATA_DIR / "requests" / "route_mix.csv"
 
 
-def token_prices(model: str | None, path: Path = PRICES_CSV) -> tuple[float, float] | None:
-    """(input, output) USD per 1M tokens for ``model``, or None if the table has no row."""
-    if not model:
-        return None
-    with open(path, encoding="utf-8") as handle:
-        rows = {row["item"]: row for row in csv.DictReader(handle)}
-    try:
-        return float(rows[f"api.{model}.input"]["value"]), float(rows[f"api.{model}.output"]["value"])
-    except KeyError:
-        return None
+def token_prices(model: str | None) -> tuple[float, float] | None:
+    """(input, output) USD per 1M tokens for an API ``model``, or None if the table has no row.
+
+    Read through ``ragfirst.llm.price_for``, the one (cached) reader of the price rows.
+    """
+    from ragfirst.llm import price_for
+
+    price = price_for(model, "openai")
+    return None if price is None else (price.input_per_1m, price.output_per_1m)
 
 
 def route_mix(path: Path = ROUTE_MIX_CSV) -> dict[str, float]:

@@ -21,7 +21,6 @@ _WRONG = re.compile(r"파손|깨져|깨진|찌그러|다른\s*(?:상품|제품)|
 _TRACK = re.compile(r"배송|택배|송장|어디|도착|출고|출발|추적|언제\s*(?:쯤\s*)?(?:와|오|받)|안\s*(?:와|옴|왔)")
 _MONTHS = re.compile(r"([0-9]+|한|두|세|네|다섯|여섯)\s*(?:달|개월)")
 _KOREAN_NUMBERS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6}
-NEEDS_ORDER_ID = ("get_order_status", "track_delivery", "request_refund")
 
 
 @dataclass

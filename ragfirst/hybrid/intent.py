@@ -139,12 +139,6 @@ class IntentEvaluation:
     intents: tuple[str, ...]
     errors: list[tuple[LabelledRequest, str]]  # (request, predicted intent)
 
-    def confusion_frame(self):
-        """The confusion matrix as a labelled pandas DataFrame (rows = 정답, columns = 예측)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.confusion, index=pd.Index(self.intents, name="정답"), columns=pd.Index(self.intents, name="예측"))
-
     def per_intent_recall(self) -> dict[str, float]:
         totals = self.confusion.sum(axis=1)
         return {intent: (float(self.confusion[i, i] / totals[i]) if totals[i] else float("nan")) for i, intent in enumerate(self.intents)}

@@ -25,11 +25,9 @@ CountTokens = Callable[[str], int]
 
 def local_token_counter() -> CountTokens:
     """Token counts with the course model's tokenizer (an approximation of an API tokenizer)."""
-    from transformers import AutoTokenizer
+    from ragfirst.models import load_tokenizer
 
-    from ragfirst.models import ensure_converted
-
-    tokenizer = AutoTokenizer.from_pretrained(ensure_converted())
+    tokenizer = load_tokenizer()
     return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 

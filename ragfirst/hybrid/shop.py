@@ -16,7 +16,6 @@ from pathlib import Path
 from ragfirst.config import DATA_DIR, cache_dir
 
 SHOP_DIR = DATA_DIR / "shop"
-FREE_SHIPPING_FROM_KRW = 30_000  # data/corpus faq-002
 
 
 def default_db_path() -> Path:

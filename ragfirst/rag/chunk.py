@@ -53,11 +53,6 @@ def chunk_corpus(docs: list[Document], max_chars: int = MAX_CHARS, overlap: int 
     return [c for doc in docs for c in _chunks_of(doc, by_doc.get(doc.doc_id, []), max_chars, overlap)]
 
 
-def chunk_document(doc: Document, max_chars: int = MAX_CHARS, overlap: int = OVERLAP_SENTENCES) -> list[Chunk]:
-    """Chunks of one document."""
-    return chunk_corpus([doc], max_chars, overlap)
-
-
 def _chunks_of(doc: Document, sections: list[tuple[str, list[str]]], max_chars: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: set[str] = set()

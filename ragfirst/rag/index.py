@@ -81,9 +81,9 @@ def build_index(
     client = client or store.open_client()
     wanted = {c.chunk_id: c for c in chunks}
 
-    existing: dict = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
-    if collection in store.collection_names(client):
-        existing = store.get_collection(client, collection).get(include=["embeddings", "documents", "metadatas"])
+    existing: dict = {"ids": [], "embeddings": []}
+    if collection in store.collection_names(client):  # vectors are reused; text and metadata come from the files
+        existing = store.get_collection(client, collection).get(include=["embeddings"])
     have = set(existing["ids"])
     kept = [cid for cid in existing["ids"] if cid in wanted]
     new = [c for c in chunks if c.chunk_id not in have]

@@ -61,9 +61,9 @@ def _content(tokens) -> list[str]:
     return out
 
 
-def nouns(text: str, min_len: int = 2) -> list[str]:
-    """Nouns and foreign words of ``text`` (lower-cased), the words that name what is asked about."""
-    return [t.form.lower() for t in kiwi().tokenize(text) if t.tag in NOUN_TAGS and len(t.form) >= min_len]
+def _nouns(tokens, min_len: int = 2) -> list[str]:
+    """Nouns and foreign words (lower-cased), the words that name what is asked about."""
+    return [t.form.lower() for t in tokens if t.tag in NOUN_TAGS and len(t.form) >= min_len]
 
 
 def char_bigrams(word: str) -> list[str]:
@@ -73,13 +73,15 @@ def char_bigrams(word: str) -> list[str]:
     return ["#" + word[i : i + 2] for i in range(len(word) - 1)]
 
 
-def search_tokens(text: str, bigrams: bool = True) -> list[str]:
-    """Tokens for BM25: content morphemes, plus their bigrams for typo tolerance."""
-    return _with_bigrams(text, morphemes(text), bigrams)
+def search_tokens_and_nouns(text: str, bigrams: bool = True) -> tuple[list[str], list[str]]:
+    """BM25 tokens (content morphemes plus their bigrams, for typo tolerance) and the nouns of
+    one question, from a single Kiwi analysis: this runs on every search."""
+    tokens = kiwi().tokenize(text)
+    return _with_bigrams(text, _content(tokens), bigrams), _nouns(tokens)
 
 
 def search_tokens_many(texts: list[str], bigrams: bool = True) -> list[list[str]]:
-    """``search_tokens`` for many texts in one batched Kiwi call."""
+    """BM25 tokens of many texts in one batched Kiwi call."""
     analysed = kiwi().tokenize(list(texts))
     return [_with_bigrams(text, _content(tokens), bigrams) for text, tokens in zip(texts, analysed)]
 

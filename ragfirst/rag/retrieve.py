@@ -15,7 +15,7 @@ import numpy as np
 
 from ragfirst.rag import store
 from ragfirst.rag.embed import embed_queries
-from ragfirst.rag.korean import nouns, search_tokens, search_tokens_many
+from ragfirst.rag.korean import search_tokens_and_nouns, search_tokens_many
 
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60
@@ -108,9 +108,6 @@ class Retriever:
         client = client or store.open_client()
         return cls(store.get_collection(client, collection), **kwargs)
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def bm25_ranking(self, tokens: list[str]) -> list[tuple[str, float]]:
         """All chunks with a positive BM25 score, best first."""
         known = [t for t in tokens if t in self.vocab]
@@ -136,7 +133,7 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"mode='{mode}'는 지원하지 않습니다. {', '.join(MODES)} 중 하나를 쓰세요.")
         started = time.perf_counter()
-        tokens = search_tokens(question, bigrams=self.bigrams)
+        tokens, question_nouns = search_tokens_and_nouns(question, bigrams=self.bigrams)
         sparse = self._per_document(self.bm25_ranking(tokens)) if mode != "dense" else []
         dense = self._per_document(self.dense_ranking(question, 3 * self.candidates)) if mode != "bm25" else []
         bm25_of = {self._doc(cid): (cid, s, r) for r, (cid, s) in enumerate(sparse, start=1)}
@@ -170,7 +167,7 @@ class Retriever:
                     dense_rank=d[2] if d else None,
                 )
             )
-        unknown = [n for n in nouns(question) if n not in self.vocab]
+        unknown = [n for n in question_nouns if n not in self.vocab]
         return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown)
 
     def _doc(self, chunk_id: str) -> str:

@@ -190,9 +190,9 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
     """
     import pandas as pd
 
-    from ragfirst import config, llm
+    from ragfirst import llm, sourced
 
-    fx = pd.read_csv(config.DATA_DIR / "prices.csv").set_index("item").loc["fx.usd_krw"]
+    usd_krw = sourced.value(sourced.load_prices(), "fx.usd_krw")
     rows = []
     for name in models:
         kind = "local" if name == "local" else "openai"
@@ -202,7 +202,7 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
             {
                 "model": name,
                 "usd_per_1000": None if usd is None else round(usd, 4),
-                "krw_per_1000": None if usd is None else round(usd * float(fx["value"])),
+                "krw_per_1000": None if usd is None else round(usd * usd_krw),
                 "price_source": source,
             }
         )
