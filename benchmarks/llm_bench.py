@@ -28,7 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ragfirst import config  # noqa: E402
+from ragfirst import config, cpu  # noqa: E402
+from ragfirst.rag.corpus import load_corpus  # noqa: E402
+from ragfirst.rag.evaluate import percentiles  # noqa: E402
 from ragfirst.models import DEFAULT_MODEL, converted_dir, ensure_converted, model_dir  # noqa: E402
 
 TARGET_P50_S = 5.0
@@ -37,28 +39,15 @@ NEW_TOKENS = 40
 
 
 def grounded_prompt(tokenizer, target_tokens: int = PROMPT_TOKENS) -> str:
-    """FAQ bodies from data/corpus until ~target_tokens, then a question about the first one."""
-    documents = sorted((config.DATA_DIR / "corpus").rglob("*.md"))
-    bodies, question = [], "배송은 얼마나 걸리나요?"
-    for path in documents:
-        text = path.read_text(encoding="utf-8")
-        if path.name == "README.md" or not text.startswith("---"):
-            continue
-        _, front, body = text.split("---", 2)
-        if not bodies:
-            question = next((line.split(":", 1)[1].strip() for line in front.splitlines() if line.startswith("title:")), question)
-        bodies.append(" ".join(body.split()))
+    """Document bodies from data/corpus until ~target_tokens, then the first document's title as the question."""
+    documents = load_corpus(config.DATA_DIR / "corpus")
+    bodies = []
+    for document in documents:
+        bodies.append(" ".join(document.text.split()))
         if len(tokenizer("\n".join(bodies)).input_ids) >= target_tokens:
             break
-    context = "\n".join(bodies) or "맑은숨 공식몰 주문은 평일 오후 2시 이전 결제 시 당일 출고됩니다. " * 12
-    ids = tokenizer(context, add_special_tokens=False).input_ids[: target_tokens - 20]
-    return f"문서: {tokenizer.decode(ids)}\n질문: {question}\n답변:"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+    ids = tokenizer("\n".join(bodies), add_special_tokens=False).input_ids[: target_tokens - 20]
+    return f"문서: {tokenizer.decode(ids)}\n질문: {documents[0].title}\n답변:"
 
 
 def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
@@ -74,8 +63,7 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     server = llm_server.ensure_local_server()
     cold_start = time.perf_counter() - started
     try:
-        with urllib_open(f"http://{llm_server.HOST}:{server.port}/health") as health:
-            info = json.loads(health.read())
+        info = llm_server.health(server.port, timeout=30) or {}
         options = {"timeout": 900, "max_retries": 0, "log": llm.UsageLog()}
         llm.generate(prompt, max_tokens=2, **options)  # warm-up (first call allocates caches)
         prefill, total, tokens, prompt_tokens, answers = [], [], [], 0, []
@@ -97,7 +85,7 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
         "prompt_tokens": prompt_tokens,
         "completion_tokens_mean": round(statistics.mean(tokens), 1),
         "latency_p50_s": round(statistics.median(total), 3),
-        "latency_p90_s": round(percentile(total, 0.9), 3),
+        "latency_p90_s": round(percentiles(total, (90,))["p90"], 3),
         "prefill_p50_s": round(statistics.median(prefill), 3),
         "prefill_tokens_per_s": round(prompt_tokens / statistics.median(prefill), 1),
         "decode_tokens_per_s": round(statistics.median(decode_rates), 2) if decode_rates else None,
@@ -105,12 +93,6 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
         "meets_5s_target": statistics.median(total) <= TARGET_P50_S,
         "sample_answer": answers[0],
     }
-
-
-def urllib_open(url: str):
-    import urllib.request
-
-    return urllib.request.urlopen(url, timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 os.environ["RAGFIRST_CACHE"] = saved_cache
     load_after = os.getloadavg()
-    cores = len(os.sched_getaffinity(0))
+    cores = cpu.cores()
     report = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": cores, "processor": platform.processor() or platform.machine(),

@@ -438,13 +438,19 @@ def _is_our_server(pid: int) -> bool | None:
     return b"ragfirst.llm_server" in cmdline
 
 
-def _healthy(server: LocalServer, timeout: float = 2.0) -> bool:
-    """True when the process in the state file answers /health on its port (not a stranger)."""
+def health(port: int, timeout: float = 2.0) -> dict | None:
+    """The server's /health answer on this port, or None when nothing sensible answers."""
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{server.port}/health", timeout=timeout) as response:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=timeout) as response:
             data = json.loads(response.read().decode("utf-8"))
     except (OSError, ValueError, urllib.error.URLError):
-        return False
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _healthy(server: LocalServer, timeout: float = 2.0) -> bool:
+    """True when the process in the state file answers /health on its port (not a stranger)."""
+    data = health(server.port, timeout) or {}
     return data.get("status") == "ok" and data.get("pid") == server.pid
 
 
@@ -616,11 +622,7 @@ def stop_local_server() -> bool:
 
 
 def _busy(server: LocalServer) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{server.port}/health", timeout=5) as response:
-            return bool(json.loads(response.read().decode("utf-8")).get("busy"))
-    except (OSError, ValueError, urllib.error.URLError):
-        return False
+    return bool((health(server.port, timeout=5) or {}).get("busy"))
 
 
 @atexit.register

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ragfirst.config import DATA_DIR
 from ragfirst.lora import SEED, ParameterCount
+from ragfirst.sourced import DataFileError, sourced_rows
 
 CLAIMS_FILE = DATA_DIR / "lora" / "claims.csv"
 RECORDED_COSTS_FILE = DATA_DIR / "lora" / "step_costs.csv"
@@ -157,30 +158,22 @@ def load_recorded_costs(path: Path = RECORDED_COSTS_FILE) -> RecordedCosts:
     path = Path(path)
     costs: dict[str, StepCost] = {}
     stamp: set[tuple[str, str]] = set()
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in RECORDED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: 열 {missing}이(가) 없습니다. 첫 줄은 {','.join(RECORDED_COLUMNS)} 이어야 합니다.")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path}:{line}"
-            if row["variant"] not in VARIANTS or row["variant"] in costs:
-                raise ValueError(f"{where}: variant={row['variant']!r}: full과 lora가 한 줄씩 있어야 합니다.")
-            if not row["source"].strip() or not row["date"].strip():
-                raise ValueError(f"{where}: source와 date를 채워 주세요 (측정한 명령과 날짜).")
-            try:
-                costs[row["variant"]] = StepCost(
-                    row["variant"], int(row["trainable"]), int(row["total"]), int(row["batch_size"]), int(row["seq_len"]),
-                    tuple(float(x) for x in row["step_seconds"].split(";")),
-                    float(row["rss_loaded_mb"]), float(row["peak_rss_mb"]))
-            except ValueError as error:
-                raise ValueError(f"{where}: 숫자가 아닌 값이 있습니다 ({error}).") from None
-            stamp.add((row["source"].strip(), row["date"].strip()))
+    for where, row in sourced_rows(path, RECORDED_COLUMNS, ("variant",)):
+        if row["variant"] not in VARIANTS or row["variant"] in costs:
+            raise DataFileError(f"{where}: variant={row['variant']!r}: full과 lora가 한 줄씩 있어야 합니다.")
+        try:
+            costs[row["variant"]] = StepCost(
+                row["variant"], int(row["trainable"]), int(row["total"]), int(row["batch_size"]), int(row["seq_len"]),
+                tuple(float(x) for x in row["step_seconds"].split(";")),
+                float(row["rss_loaded_mb"]), float(row["peak_rss_mb"]))
+        except ValueError as error:
+            raise DataFileError(f"{where}: 숫자가 아닌 값이 있습니다 ({error}).") from None
+        stamp.add((row["source"].strip(), row["date"].strip()))
     if set(costs) != set(VARIANTS) or len(stamp) != 1:
-        raise ValueError(f"{path}: 같은 측정(source, date)에서 나온 full과 lora 두 줄이 필요합니다.")
+        raise DataFileError(f"{path}: 같은 측정(source, date)에서 나온 full과 lora 두 줄이 필요합니다.")
     full, lora_cost = costs["full"], costs["lora"]
     if (full.batch_size, full.seq_len) != (lora_cost.batch_size, lora_cost.seq_len):
-        raise ValueError(f"{path}: full과 lora의 batch_size·seq_len이 다릅니다. 같은 조건에서 잰 값만 비교할 수 있습니다.")
+        raise DataFileError(f"{path}: full과 lora의 batch_size·seq_len이 다릅니다. 같은 조건에서 잰 값만 비교할 수 있습니다.")
     (source, date), = stamp
     return RecordedCosts(full, lora_cost, source, date)
 
@@ -215,18 +208,12 @@ class Claim:
 
 def load_claims(path: Path = CLAIMS_FILE) -> list[Claim]:
     """The seed's claims with the published figures and their sources (``data/lora/claims.csv``)."""
-    path = Path(path)
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CLAIM_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: 열 {missing}이(가) 없습니다. 첫 줄은 {','.join(CLAIM_COLUMNS)} 이어야 합니다.")
-        claims = []
-        for line, row in enumerate(reader, start=2):
-            empty = [c for c in CLAIM_COLUMNS if not (row.get(c) or "").strip()]
-            if empty:
-                raise ValueError(f"{path}:{line}: {empty} 값이 비어 있습니다. 출처와 날짜까지 모두 채워 주세요.")
-            claims.append(Claim(**{c: row[c].strip() for c in CLAIM_COLUMNS}))
+    claims = []
+    for where, row in sourced_rows(path, CLAIM_COLUMNS, ("claim",)):
+        empty = [c for c in CLAIM_COLUMNS if not row[c].strip()]
+        if empty:
+            raise DataFileError(f"{where}: {', '.join(empty)} 값이 비어 있습니다. 모든 칸을 채워 주세요.")
+        claims.append(Claim(**{c: row[c].strip() for c in CLAIM_COLUMNS}))
     return claims
 
 

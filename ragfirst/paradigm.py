@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ragfirst.config import DATA_DIR
-from ragfirst.sourced import SourcedTable, lookup, value
+from ragfirst.sourced import DataFileError, SourcedTable, lookup, sourced_rows, value
 
 APPROACHES_CSV = DATA_DIR / "approaches.csv"
 MODEL_SIZES_B = (7, 13, 70, 175)
@@ -486,16 +486,14 @@ def load_approaches(path: Path = APPROACHES_CSV):
     """RAG vs fine-tuning vs own training (원문 000 §4, see docs/sources.md) as a DataFrame, aspects as rows."""
     import pandas as pd
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: 비교 표 파일이 없습니다. data/approaches.csv를 복원해 주세요.")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    expected = ["aspect_key", "aspect", "rag", "finetuning", "own_training", "source", "date"]
-    if list(frame.columns) != expected:
-        raise ValueError(f"{path.name}: 열이 {list(frame.columns)}입니다. {','.join(expected)} 이어야 합니다.")
-    empty = frame[(frame[expected] == "").any(axis=1)]
-    if len(empty):
-        raise ValueError(f"{path.name}: {', '.join(empty['aspect_key'])} 줄에 빈 칸이 있습니다. 모든 칸을 채워 주세요.")
+    columns = ("aspect_key", "aspect", "rag", "finetuning", "own_training", "source", "date")
+    rows = []
+    for where, row in sourced_rows(path, columns, ("aspect_key",)):
+        empty = [c for c in columns if not row[c].strip()]
+        if empty:
+            raise DataFileError(f"{where}: {', '.join(empty)} 값이 비어 있습니다. 모든 칸을 채워 주세요.")
+        rows.append({c: row[c] for c in columns})
+    frame = pd.DataFrame(rows, columns=columns)
     table = frame.set_index("aspect")[["rag", "finetuning", "own_training"]]
     table.columns = ["RAG (벡터DB + LLM API)", "파인튜닝", "자체 모델 학습"]
     table.index.name = "항목"

@@ -32,18 +32,16 @@ Models (all amounts in 만원):
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
 import json
 import math
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from ragfirst import paradigm
 from ragfirst.config import DATA_DIR
+from ragfirst.sourced import sourced_rows
 
 ROI_DIR = DATA_DIR / "roi"
 COSTS_CSV = ROI_DIR / "costs.csv"
@@ -75,7 +73,6 @@ VALUE_INPUT_LABELS = {
 # Cost items billed per token: what ``api_cost_override`` recomputes from data/prices.csv.
 API_COST_ITEMS = {"prompt_engineering": "monthly_api", "rag_system": "monthly_api", "tool_use": "monthly_api"}
 COST_COLUMNS = ("approach", "item", "value", "unit", "period", "source", "date", "note")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PERIODS = ("one-off", "monthly", "every 6 months")
 COMPLEXITIES = ("low", "medium", "high")
 HORIZON_MONTHS = 36
@@ -130,7 +127,7 @@ def parse_number(value: Any, field: str, unit: str) -> float:
 def load_costs(path: Path = COSTS_CSV) -> dict[str, tuple[CostItem, ...]]:
     """Read the cost table; every row must have a known approach, period and a value >= 0 만원."""
     table: dict[str, list[CostItem]] = {}
-    for where, row in sourced_rows(path, COST_COLUMNS, ("approach", "item"), "data/roi/costs.csv"):
+    for where, row in sourced_rows(path, COST_COLUMNS, ("approach", "item")):
         if row.get("unit") != "만원":
             raise ProjectError(f"{where}: unit={row.get('unit')!r}, 비용은 만원 단위여야 합니다.")
         table.setdefault(row["approach"], []).append(
@@ -142,31 +139,6 @@ def load_costs(path: Path = COSTS_CSV) -> dict[str, tuple[CostItem, ...]]:
     return {name: tuple(items) for name, items in table.items()}
 
 
-def sourced_rows(path: Path | str, columns: tuple[str, ...], label: tuple[str, ...], shipped: str):
-    """``(where, row)`` for each row of a dated, sourced CSV table, after the checks all such tables share.
-
-    The header must have ``columns``, every row as many cells, a non-empty
-    ``source`` and a YYYY-MM-DD ``date``; ``where`` names the file, line and the
-    ``label`` columns so that every later message points at the row.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"표가 없습니다: {path} ({shipped}를 복원해 주세요)")
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ProjectError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(columns)} 이어야 합니다.")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path.name}:{line} ({'.'.join(str(row.get(c)) for c in label)})"
-            if None in row or any(row.get(c) is None for c in columns):
-                raise ProjectError(f"{where}: 열 개수가 머리줄과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
-            if not row["source"].strip():
-                raise ProjectError(f"{where}: source 열이 비어 있습니다. 출처(또는 'course assumption')를 적어 주세요.")
-            check_date(row["date"], f"{where}: date")
-            yield where, row
-
-
 def _checked_item(item: CostItem, where: str) -> CostItem:
     if item.approach not in APPROACHES:
         raise ProjectError(f"{where}: approach={item.approach!r}는 알 수 없는 접근법입니다. 가능한 값: {', '.join(APPROACHES)}")
@@ -176,17 +148,6 @@ def _checked_item(item: CostItem, where: str) -> CostItem:
     if value < 0:
         raise ProjectError(f"{where}: 비용 {value:g}만원은 음수입니다. 0 이상의 만원 금액을 적어 주세요.")
     return replace(item, value=value)
-
-
-def check_date(text: str, field: str) -> dt.date:
-    """A YYYY-MM-DD date (the format of every data table's ``date`` column), or a ProjectError naming ``field``."""
-    text = (text or "").strip()
-    try:
-        if not ISO_DATE.fullmatch(text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ProjectError(f"{field}={text!r}: YYYY-MM-DD 형식의 날짜가 필요합니다 (예: 2026-11-21).") from None
 
 
 def required_assumptions() -> tuple[str, ...]:
@@ -207,7 +168,7 @@ def load_assumptions(path: Path = ASSUMPTIONS_CSV) -> dict[str, float]:
     column at fault, so a typo cannot quietly change every ROI.
     """
     table: dict[str, float] = {}
-    for where, row in sourced_rows(path, ASSUMPTION_COLUMNS, ("item",), "data/roi/assumptions.csv"):
+    for where, row in sourced_rows(path, ASSUMPTION_COLUMNS):
         name = row["item"].strip()
         if name in table:
             raise ProjectError(f"{where}: item={name!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from ragfirst.config import DATA_DIR
 
@@ -24,6 +25,7 @@ FACT_COLUMNS = ("item", "value", "unit", "source", "date", "note")
 CURRENCIES = ("USD", "KRW")
 # Columns that may be empty; every other column needs text.
 OPTIONAL_COLUMNS = ("note",)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class DataFileError(ValueError):
@@ -51,46 +53,68 @@ class SourcedValue:
 SourcedTable = Mapping[str, SourcedValue]
 
 
-def load_sourced_csv(path: Path, columns: tuple[str, ...]) -> dict[str, SourcedValue]:
-    """Read and validate a provenance table; items keep file order."""
+def sourced_rows(path: Path | str, columns: tuple[str, ...], label: tuple[str, ...] = ("item",)) -> Iterator[tuple[str, dict]]:
+    """``(where, row)`` for each row of a dated, sourced CSV table, after the checks all such tables share.
+
+    The file must exist, its header must have ``columns``, every row as many cells,
+    a non-empty ``source`` and a YYYY-MM-DD ``date``. ``where`` names the file, the
+    line and the ``label`` columns, so every later message points at the row.
+    """
     path = Path(path)
     if not path.is_file():
-        raise DataFileError(f"{path}: 파일이 없습니다. 저장소의 data/ 폴더에서 복원해 주세요.")
+        raise FileNotFoundError(f"{path}: 파일이 없습니다. 저장소의 data/ 폴더에서 복원해 주세요.")
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        header = tuple(reader.fieldnames or ())
-        missing = [c for c in columns if c not in header]
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
         if missing:
             raise DataFileError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(columns)} 이어야 합니다.")
-        table: dict[str, SourcedValue] = {}
         for line, row in enumerate(reader, start=2):
-            entry = _checked_row(row, columns, f"{path.name}:{line}")
-            if entry.item in table:
-                raise DataFileError(f"{path.name}:{line}: item={entry.item!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
-            table[entry.item] = entry
+            where = f"{path.name}:{line}" + (f" ({'.'.join(str(row.get(c)) for c in label)})" if label else "")
+            if None in row or any(row.get(c) is None for c in columns):
+                raise DataFileError(f"{where}: 열 개수가 머리줄({len(columns)}개)과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
+            if not row["source"].strip():
+                raise DataFileError(f"{where}: source 값이 비어 있습니다. 출처를 적거나, 과정의 가정이면 'course assumption'이라고 적어 주세요.")
+            check_date(row["date"], f"{where}: date")
+            yield where, row
+
+
+def check_date(text: str, field: str) -> dt.date:
+    """A YYYY-MM-DD date (the format of every data table's ``date`` column), or a DataFileError naming ``field``."""
+    text = (text or "").strip()
+    try:
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DataFileError(f"{field}={text!r}: YYYY-MM-DD 형식의 날짜가 필요합니다 (예: 2026-11-21).") from None
+
+
+def load_sourced_csv(path: Path, columns: tuple[str, ...]) -> dict[str, SourcedValue]:
+    """Read and validate a provenance table; items keep file order."""
+    table: dict[str, SourcedValue] = {}
+    for where, row in sourced_rows(path, columns):
+        entry = _checked_row(row, columns, where)
+        if entry.item in table:
+            raise DataFileError(f"{where}: item={entry.item!r}가 중복됩니다. 한 항목은 한 줄에만 적어 주세요.")
+        table[entry.item] = entry
     return table
 
 
 def _checked_row(row: dict, columns: tuple[str, ...], where: str) -> SourcedValue:
-    if None in row or any(row.get(c) is None for c in columns):
-        raise DataFileError(f"{where}: 열 개수가 머리줄({len(columns)}개)과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
     for column in columns:
         if column not in OPTIONAL_COLUMNS and not row[column].strip():
-            raise DataFileError(f"{where}: {column} 값이 비어 있습니다. 출처가 없으면 'course assumption'이라고 적어 주세요.")
+            raise DataFileError(f"{where}: {column} 값이 비어 있습니다.")
     item = row["item"].strip()
     try:
         value = float(row["value"])
     except ValueError:
-        raise DataFileError(f"{where} ({item}): value={row['value']!r}는 숫자가 아닙니다. 단위 없이 숫자만 적어 주세요 (예: 1400).") from None
+        raise DataFileError(f"{where}: value={row['value']!r}는 숫자가 아닙니다. 단위 없이 숫자만 적어 주세요 (예: 1400).") from None
     if not math.isfinite(value) or value < 0:
-        raise DataFileError(f"{where} ({item}): value={row['value']!r}: 0 이상의 유한한 숫자가 필요합니다.")
-    try:
-        date = dt.date.fromisoformat(row["date"].strip())
-    except ValueError:
-        raise DataFileError(f"{where} ({item}): date={row['date']!r}는 YYYY-MM-DD 형식의 날짜가 아닙니다.") from None
+        raise DataFileError(f"{where}: value={row['value']!r}: 0 이상의 유한한 숫자가 필요합니다.")
     currency = row.get("currency", "").strip() if "currency" in columns else ""
     if "currency" in columns and currency not in CURRENCIES:
-        raise DataFileError(f"{where} ({item}): currency={currency!r}, 가능한 값: {', '.join(CURRENCIES)}")
+        raise DataFileError(f"{where}: currency={currency!r}, 가능한 값: {', '.join(CURRENCIES)}")
+    date = dt.date.fromisoformat(row["date"].strip())
     return SourcedValue(item, value, row["unit"].strip(), row["source"].strip(), date, row["note"].strip(), currency)
 
 

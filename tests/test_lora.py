@@ -274,9 +274,10 @@ def test_recorded_costs_round_trip(tmp_path):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda rows: rows[:2], "full과 lora 두 줄"),
-    (lambda rows: [rows[0], rows[1], rows[1]], "costs.csv:3: variant='full'"),
-    (lambda rows: [rows[0], rows[1].replace("2026-11-21", ""), rows[2]], "costs.csv:2: source와 date"),
-    (lambda rows: [rows[0], rows[1].replace("900.0", "many"), rows[2]], "costs.csv:2: 숫자"),
+    (lambda rows: [rows[0], rows[1], rows[1]], r"costs\.csv:3 \(full\): variant='full'"),
+    (lambda rows: [rows[0], rows[1].replace("2026-11-21", "21.11.2026"), rows[2]], r"costs\.csv:2 \(full\): date='21\.11\.2026'"),
+    (lambda rows: [rows[0], rows[1].replace("bench", ""), rows[2]], r"costs\.csv:2 \(full\): source"),
+    (lambda rows: [rows[0], rows[1].replace("900.0", "many"), rows[2]], r"costs\.csv:2 \(full\): 숫자"),
     (lambda rows: [rows[0].replace("peak_rss_mb", "peak"), rows[1], rows[2]], "peak_rss_mb"),
 ])
 def test_bad_recorded_costs_name_the_file_and_line(tmp_path, edit, message):

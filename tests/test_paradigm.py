@@ -63,6 +63,19 @@ def test_approaches_file_has_every_aspect_with_source_and_date():
     assert len(table) == 7
 
 
+@pytest.mark.parametrize("edit, words", [
+    (("2026-11-21", "2026"), r"approaches\.csv:2 \(gpu\): date='2026'"),
+    (("2026-11-21", ""), r"approaches\.csv:2 \(gpu\): date=''"),
+])
+def test_bad_approaches_file_names_the_row(tmp_path, edit, words):
+    lines = paradigm.APPROACHES_CSV.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(*edit)
+    bad = tmp_path / "approaches.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=words):
+        paradigm.load_approaches(bad)
+
+
 # --- loader rejects bad input with a message naming the fault ----------------------------
 
 HEADER = "item,value,unit,currency,source,date,note\n"
@@ -93,7 +106,7 @@ def test_bad_rows_are_rejected_with_line_and_field(tmp_path, row, words):
 def test_missing_column_and_missing_file_are_named(tmp_path):
     with pytest.raises(DataFileError, match="currency"):
         sourced.load_prices(write(tmp_path, "item,value,unit,source,date,note\na,1,u,s,2024-01-01,\n"))
-    with pytest.raises(DataFileError, match="nope.csv"):
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
         sourced.load_prices(tmp_path / "nope.csv")
 
 

@@ -61,7 +61,7 @@ def test_cost_table_has_the_seeds_items_with_periods_and_sources():
         table.setdefault(row["approach"], {})[row["item"]] = float(row["value"])
         assert row["unit"] == "만원" and row["period"] in roi.PERIODS and row["source"] and row["date"]
         assert row["source"].startswith("원문 002 (docs/sources.md)")
-        assert roi.ISO_DATE.fullmatch(row["date"]), row["date"]
+        assert sourced.ISO_DATE.fullmatch(row["date"]), row["date"]
         if row["item"] == "maintenance":  # the seed gives no period: the reading must be explained
             assert "no period" in row["note"]
     assert table == seed
@@ -215,7 +215,7 @@ COST_HEADER = "approach,item,value,unit,period,source,date,note\n"
 def test_bad_cost_file_names_file_and_line(tmp_path, row, words):
     bad = tmp_path / "costs.csv"
     bad.write_text(COST_HEADER + row + "\n", encoding="utf-8")
-    with pytest.raises(roi.ProjectError, match=words):
+    with pytest.raises(ValueError, match=words):
         roi.load_costs(bad)
 
 
@@ -235,7 +235,7 @@ def test_shipped_assumptions_load_with_dates_and_sources():
     assert table["finetuning.data_target"] == 10_000 and table["gap.realtime_tools"] == 15
     with open(DATA_DIR / "roi" / "assumptions.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            assert roi.ISO_DATE.fullmatch(row["date"]) and row["source"]
+            assert sourced.ISO_DATE.fullmatch(row["date"]) and row["source"]
             assert "notebook 03" not in row["note"]
 
 
@@ -246,7 +246,7 @@ def test_shipped_assumptions_load_with_dates_and_sources():
     (None, "value.shortfall_penalty", r"assumptions\.csv: .*value\.shortfall_penalty"),
 ])
 def test_bad_assumptions_file_names_file_row_and_column(tmp_path, change, drop, words):
-    with pytest.raises(roi.ProjectError, match=words):
+    with pytest.raises(ValueError, match=words):
         roi.load_assumptions(_assumptions_file(tmp_path, change, drop))
 
 
