@@ -232,6 +232,16 @@ def steps_for(n_examples: int, settings: TrainSettings) -> int:
     return settings.epochs * math.ceil(n_examples / settings.batch_size)
 
 
+def train_step(model, optimizer, batch: dict, targets) -> float:
+    """One optimizer step on the answer-token loss; returns the loss. The one step that
+    training and the step-cost measurement (:mod:`ragfirst.lora_measure`) both time."""
+    loss = answer_loss(model, batch, targets)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(loss.detach())
+
+
 def train(model, tokenizer, labels: LabelSpace, examples: Sequence[Example],
           settings: TrainSettings = TrainSettings(), progress: bool = True) -> TrainResult:
     """Train the trainable parameters (LoRA or all) with AdamW on the answer token; shows a tqdm bar.
@@ -260,11 +270,7 @@ def train(model, tokenizer, labels: LabelSpace, examples: Sequence[Example],
             chosen = [examples[i] for i in order[start : start + settings.batch_size]]
             batch = encode(tokenizer, [e.question for e in chosen])
             targets = torch.tensor([labels.token_ids[labels.index(e.category)] for e in chosen])
-            loss = answer_loss(model, batch, targets)
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            result.losses.append(float(loss.detach()))
+            result.losses.append(train_step(model, optimizer, batch, targets))
             bar.update(1)
             bar.set_postfix(loss=f"{result.losses[-1]:.3f}")
     result.seconds = time.perf_counter() - started
@@ -362,7 +368,7 @@ def qlora_status() -> tuple[bool, str]:
 def load_4bit_with_lora(settings: LoraSettings = LoraSettings(), name: str = "gemma-3-270m"):
     """QLoRA: the converted base model loaded in 4-bit NF4 on the GPU, with LoRA on top (GPU only)."""
     import torch
-    from peft import get_peft_model, prepare_model_for_kbit_training
+    from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     from ragfirst.models import ensure_converted
@@ -373,7 +379,7 @@ def load_4bit_with_lora(settings: LoraSettings = LoraSettings(), name: str = "ge
     quant = dict(QLORA_QUANTIZATION, bnb_4bit_compute_dtype=torch.bfloat16)
     model = AutoModelForCausalLM.from_pretrained(ensure_converted(name), quantization_config=BitsAndBytesConfig(**quant),
                                                  device_map={"": 0})
-    return get_peft_model(prepare_model_for_kbit_training(model), settings.to_config())
+    return attach_lora(prepare_model_for_kbit_training(model), settings)
 
 
 def adalora_config(total_step: int, target_r: int = 8, init_r: int = 12):

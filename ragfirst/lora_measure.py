@@ -98,10 +98,7 @@ def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, step
     timings = []
     for _ in range(steps):
         started = time.perf_counter()
-        loss = lora.answer_loss(model, batch, targets)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        lora.train_step(model, optimizer, batch, targets)
         timings.append(time.perf_counter() - started)
     return StepCost(variant, count.trainable, count.total, batch_size, seq_len, tuple(timings),
                     round(rss_loaded, 1), round(_peak_rss_mb(), 1))
