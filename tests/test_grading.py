@@ -134,7 +134,7 @@ def test_find_submissions_accepts_files_and_folders(tmp_path):
 def _result(student, status="graded", points=None, message=""):
     master = load_master("decision_scenarios")
     points = points or {c.grade_id: 0.0 for c in master.tests}
-    tests = [CellReport(c.grade_id, points.get(c.grade_id, 0.0), c.points, "passed", "", c.has_hidden, False)
+    tests = [CellReport(c.grade_id, points.get(c.grade_id, 0.0), c.points, "passed", "", False if c.has_hidden else None)
              for c in master.tests]
     return SubmissionResult(student, status, message, points, tests, notes=[message] if message else [])
 

@@ -176,7 +176,7 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
             seen = visible.get(cell.grade_id, Outcome(False, "not_run", "not run: the notebook stopped before this test"))
             result.tests.append(CellReport(
                 cell.grade_id, result.points[cell.grade_id], cell.points, seen.status, _short(seen.message, 500),
-                cell.has_hidden, outcome.passed if cell.has_hidden else None,
+                outcome.passed if cell.has_hidden else None,
             ))
     for status in ("timeout", "output_limit", "kernel_died"):  # the cause first: a timeout may end in a kill
         if problems[status]:

@@ -26,8 +26,11 @@ class CellReport:
     max_points: float
     visible_status: str  # passed | failed | error | timeout | kernel_died | not_run
     visible_message: str
-    has_hidden: bool
     hidden_passed: bool | None  # None: no hidden tests in this cell
+
+    @property
+    def has_hidden(self) -> bool:
+        return self.hidden_passed is not None
 
 
 @dataclass
