@@ -7,7 +7,11 @@ import re
 import pytest
 
 from ragfirst.rag import store
-from ragfirst.rag.answer import DECLINE, answer, build_prompt, clean_generation, context_sentences
+from ragfirst.config import Backend
+from ragfirst.llm import Generation
+from ragfirst.rag.answer import (
+    ABSTAIN_RULE, DECLINE, answer, build_prompt, clean_generation, context_sentences, follows_instructions, model_declined,
+)
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel
 from ragfirst.rag.errors import QuestionError
 from ragfirst.rag.guard import looks_like_injection
@@ -82,6 +86,41 @@ def test_low_confidence_declines_without_calling_the_model(retriever):
     strict = ConfidenceModel(DEFAULT_MODEL.mean, DEFAULT_MODEL.scale, DEFAULT_MODEL.weights, DEFAULT_MODEL.bias, 1.01)
     result = answer("배송비는 얼마인가요?", retriever, model=strict)  # no probability reaches 1.01
     assert result.declined and result.generation is None and result.text == ""
+    assert result.declined_by == "retrieval"
+    assert result.render().startswith(DECLINE)
+
+
+def test_only_instruction_following_models_are_told_to_abstain():
+    assert not follows_instructions(Backend("local", None, None, ""))
+    assert follows_instructions(Backend("openai", None, "gpt-4o-mini", ""))
+    assert follows_instructions(Backend("compatible", "http://127.0.0.1:8000/v1", "m", ""))
+    assert ABSTAIN_RULE in build_prompt("배송비는요?", [], abstain=True)
+    assert ABSTAIN_RULE not in build_prompt("배송비는요?", [])
+
+
+@pytest.mark.parametrize(("reply", "declined"), [
+    (f"{DECLINE}.", True),
+    ("죄송하지만 문서에서  찾을 수 없습니다", True),
+    ("배송비는 3,000원입니다.", False),
+    ("문서에서 찾았습니다: 3,000원입니다.", False),
+])
+def test_model_declined_reads_the_decline_sentence(reply, declined):
+    assert model_declined(reply) is declined
+
+
+def test_a_reply_that_declines_counts_as_a_decline(retriever):
+    """The pipeline's handling of an API model's abstention; the reply is given, no model is run."""
+    permissive = ConfidenceModel(DEFAULT_MODEL.mean, DEFAULT_MODEL.scale, DEFAULT_MODEL.weights, DEFAULT_MODEL.bias, 0.0)
+    prompts = []
+
+    def abstaining_reply(prompt, **options):
+        prompts.append(prompt)
+        return Generation(f"{DECLINE}.", "gpt-4o-mini", "openai", 120, 8, 0.00002, 0.4)
+
+    result = answer("배송비는 얼마인가요?", retriever, model=permissive, generate=abstaining_reply, abstain=True)
+    assert ABSTAIN_RULE in prompts[0]
+    assert result.declined and result.declined_by == "model" and result.text == "" and not result.sources
+    assert result.generation.completion_tokens == 8  # the call still costs tokens
     assert result.render().startswith(DECLINE)
 
 

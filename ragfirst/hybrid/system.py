@@ -211,9 +211,9 @@ def rag_answer(question: str, generate: Callable[..., Any] | None = None) -> Rou
     except QuestionError as error:  # empty, too long or not Korean: tell the customer why
         return RouteOutput(str(error), "rag (rejected)")
     note = " ".join(result.warnings)
-    if result.declined or result.generation is None:  # the model is not called when retrieval is unsure
+    if result.generation is None:  # the model is not called when retrieval is unsure
         return RouteOutput(result.render(), "rag (declined)", note=note)
-    output = _from_generation(result.generation, note=note)
+    output = _from_generation(result.generation, note=note)  # a model that declined still used tokens
     output.text = result.render()
     output.sources = list(result.sources)
     return output

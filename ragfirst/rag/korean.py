@@ -41,12 +41,8 @@ def split_sentences(lines: list[str]) -> list[list[str]]:
     return result
 
 
-def morphemes(text: str) -> list[str]:
-    """Content morphemes of ``text``; a number glued to its unit also counts as one ("14일")."""
-    return _content(kiwi().tokenize(text))
-
-
 def _content(tokens) -> list[str]:
+    """Content morphemes; a number glued to its unit also counts as one ("14일")."""
     out: list[str] = []
     for i, tok in enumerate(tokens):
         tag = tok.tag.split("-")[0]
@@ -81,7 +77,7 @@ def search_tokens_and_nouns(text: str, bigrams: bool = True) -> tuple[list[str],
 
 
 def search_tokens_many(texts: list[str], bigrams: bool = True) -> list[list[str]]:
-    """BM25 tokens of many texts in one batched Kiwi call."""
+    """Search tokens of many texts in one batched Kiwi call (content morphemes only when ``bigrams=False``)."""
     analysed = kiwi().tokenize(list(texts))
     return [_with_bigrams(text, _content(tokens), bigrams) for text, tokens in zip(texts, analysed)]
 

@@ -113,7 +113,18 @@ class AnswerRun:
         return float(np.mean([r["correct"] for r in rows])) if rows else float("nan")
 
     def seconds(self) -> list[float]:
-        return [r["seconds"] for r in self.rows if not r["declined"]]
+        """Time of every answer that called the model (declines by the retrieval gate are instant)."""
+        return [r["seconds"] for r in self.rows if r.get("declined_by") != "retrieval"]
+
+    def end_to_end_rates(self) -> dict[str, float]:
+        """Declines and answers over these rows, retrieval gate and model together."""
+        declined = np.array([r["declined"] for r in self.rows], dtype=bool)
+        answerable = np.array([r["answerable"] for r in self.rows], dtype=bool)
+        return {
+            "end_to_end_decline_rate": float(declined[~answerable].mean()) if (~answerable).any() else float("nan"),
+            "end_to_end_answer_rate": float((~declined[answerable]).mean()) if answerable.any() else float("nan"),
+            "model_declines": int(sum(r.get("declined_by") == "model" for r in self.rows)),
+        }
 
 
 def run_answers(retriever: Retriever, questions: list[Question], mode: str, model: ConfidenceModel, generate=None) -> AnswerRun:
@@ -130,6 +141,7 @@ def run_answers(retriever: Retriever, questions: list[Question], mode: str, mode
                 "id": q.qid,
                 "answerable": q.answerable,
                 "declined": result.declined,
+                "declined_by": result.declined_by,
                 "correct": (not result.declined and evaluate.has_key_facts(text, q.key_facts)) if q.answerable else result.declined,
                 "generated_correct": bool(q.answerable and not result.declined and evaluate.has_key_facts(result.text, q.key_facts)),
                 "seconds": seconds,
