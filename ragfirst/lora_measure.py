@@ -155,7 +155,7 @@ def load_recorded_costs(path: Path = RECORDED_COSTS_FILE) -> RecordedCosts:
     path = Path(path)
     costs: dict[str, StepCost] = {}
     stamp: set[tuple[str, str]] = set()
-    for where, row in sourced_rows(path, RECORDED_COLUMNS, ("variant",)):
+    for where, row in sourced_rows(path, RECORDED_COLUMNS, ("variant",), optional=()):
         if row["variant"] not in VARIANTS or row["variant"] in costs:
             raise DataFileError(f"{where}: variant={row['variant']!r}: full과 lora가 한 줄씩 있어야 합니다.")
         try:
@@ -167,10 +167,10 @@ def load_recorded_costs(path: Path = RECORDED_COSTS_FILE) -> RecordedCosts:
             raise DataFileError(f"{where}: 숫자가 아닌 값이 있습니다 ({error}).") from None
         stamp.add((row["source"].strip(), row["date"].strip()))
     if set(costs) != set(VARIANTS) or len(stamp) != 1:
-        raise DataFileError(f"{path}: 같은 측정(source, date)에서 나온 full과 lora 두 줄이 필요합니다.")
+        raise DataFileError(f"{path.name}: 같은 측정(source, date)에서 나온 full과 lora 두 줄이 필요합니다.")
     full, lora_cost = costs["full"], costs["lora"]
     if (full.batch_size, full.seq_len) != (lora_cost.batch_size, lora_cost.seq_len):
-        raise DataFileError(f"{path}: full과 lora의 batch_size·seq_len이 다릅니다. 같은 조건에서 잰 값만 비교할 수 있습니다.")
+        raise DataFileError(f"{path.name}: full과 lora의 batch_size·seq_len이 다릅니다. 같은 조건에서 잰 값만 비교할 수 있습니다.")
     (source, date), = stamp
     return RecordedCosts(full, lora_cost, source, date)
 
@@ -206,10 +206,7 @@ class Claim:
 def load_claims(path: Path = CLAIMS_FILE) -> list[Claim]:
     """The seed's claims with the published figures and their sources (``data/lora/claims.csv``)."""
     claims = []
-    for where, row in sourced_rows(path, CLAIM_COLUMNS, ("claim",)):
-        empty = [c for c in CLAIM_COLUMNS if not row[c].strip()]
-        if empty:
-            raise DataFileError(f"{where}: {', '.join(empty)} 값이 비어 있습니다. 모든 칸을 채워 주세요.")
+    for _, row in sourced_rows(path, CLAIM_COLUMNS, ("claim",), optional=()):
         claims.append(Claim(**{c: row[c].strip() for c in CLAIM_COLUMNS}))
     return claims
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ragfirst.config import DATA_DIR
-from ragfirst.sourced import DataFileError, SourcedTable, lookup, sourced_rows, value
+from ragfirst.sourced import SourcedTable, lookup, sourced_rows, value
 
 APPROACHES_CSV = DATA_DIR / "approaches.csv"
 MODEL_SIZES_B = (7, 13, 70, 175)
@@ -487,13 +487,7 @@ def load_approaches(path: Path = APPROACHES_CSV):
     import pandas as pd
 
     columns = ("aspect_key", "aspect", "rag", "finetuning", "own_training", "source", "date")
-    rows = []
-    for where, row in sourced_rows(path, columns, ("aspect_key",)):
-        empty = [c for c in columns if not row[c].strip()]
-        if empty:
-            raise DataFileError(f"{where}: {', '.join(empty)} 값이 비어 있습니다. 모든 칸을 채워 주세요.")
-        rows.append({c: row[c] for c in columns})
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame([row for _, row in sourced_rows(path, columns, ("aspect_key",), optional=())], columns=columns)
     table = frame.set_index("aspect")[["rag", "finetuning", "own_training"]]
     table.columns = ["RAG (벡터DB + LLM API)", "파인튜닝", "자체 모델 학습"]
     table.index.name = "항목"

@@ -81,7 +81,12 @@ MAX_BUDGET_MANWON = 1_000_000
 
 
 class ProjectError(ValueError):
-    """A project or cost input is wrong; the message names the field and the fix."""
+    """A project or cost input is wrong; the message names the field and the fix.
+
+    The table loaders raise :class:`ragfirst.sourced.DataFileError` for the table's
+    shape (columns, empty cells, source, date) and this for a value the ROI model
+    cannot use (unknown approach or period, a number that is not one).
+    """
 
 
 @dataclass(frozen=True)

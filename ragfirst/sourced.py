@@ -1,8 +1,11 @@
-"""Tables of numbers that carry their source and date (``data/prices.csv``, ``data/compute.csv``).
+"""Tables of numbers that carry their source and date, and the one reader they all share.
 
-Every figure a notebook shows comes from one of these files or is computed from
-them, so the loader refuses rows without a source, a valid date or a number:
-a wrong price should stop the lesson, not quietly change a chart.
+``data/prices.csv`` and ``data/compute.csv`` load here; the ROI tables
+(``data/roi/``), the LoRA records (``data/lora/``) and ``data/approaches.csv``
+read their rows through :func:`sourced_rows`. Every figure a notebook shows
+comes from one of these files or is computed from them, so the reader refuses
+rows without a source, a valid date or a required value: a wrong price should
+stop the lesson, not quietly change a chart.
 """
 
 from __future__ import annotations
@@ -53,29 +56,39 @@ class SourcedValue:
 SourcedTable = Mapping[str, SourcedValue]
 
 
-def sourced_rows(path: Path | str, columns: tuple[str, ...], label: tuple[str, ...] = ("item",)) -> Iterator[tuple[str, dict]]:
+def sourced_rows(path: Path | str, columns: tuple[str, ...], label: tuple[str, ...] = ("item",),
+                 optional: tuple[str, ...] = OPTIONAL_COLUMNS) -> Iterator[tuple[str, dict]]:
     """``(where, row)`` for each row of a dated, sourced CSV table, after the checks all such tables share.
 
-    The file must exist, its header must have ``columns``, every row as many cells,
-    a non-empty ``source`` and a YYYY-MM-DD ``date``. ``where`` names the file, the
-    line and the ``label`` columns, so every later message points at the row.
+    The file must exist and hold at least one row; its header must have ``columns``;
+    every row needs as many cells, a value in every column but ``optional``, and a
+    YYYY-MM-DD ``date``. ``where`` names the file, the line and the ``label``
+    columns, so every later message points at the row. A UTF-8 BOM (Excel) is fine.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: 파일이 없습니다. 저장소의 data/ 폴더에서 복원해 주세요.")
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or ())]
         if missing:
-            raise DataFileError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. 첫 줄은 {','.join(columns)} 이어야 합니다.")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path.name}:{line}" + (f" ({'.'.join(str(row.get(c)) for c in label)})" if label else "")
+            raise DataFileError(f"{path.name}: 열 {', '.join(missing)}이(가) 없습니다. "
+                                f"첫 줄은 {','.join(columns)} 이어야 합니다 (지금: {','.join(reader.fieldnames or ())}).")
+        rows = 0
+        for row in reader:
+            rows += 1
+            where = f"{path.name}:{reader.line_num}" + (f" ({'.'.join(str(row.get(c)) for c in label)})" if label else "")
             if None in row or any(row.get(c) is None for c in columns):
                 raise DataFileError(f"{where}: 열 개수가 머리줄({len(columns)}개)과 다릅니다. 쉼표가 든 값은 큰따옴표로 감싸 주세요.")
             if not row["source"].strip():
                 raise DataFileError(f"{where}: source 값이 비어 있습니다. 출처를 적거나, 과정의 가정이면 'course assumption'이라고 적어 주세요.")
+            empty = [c for c in columns if c not in optional and not row[c].strip()]
+            if empty:
+                raise DataFileError(f"{where}: {', '.join(empty)} 값이 비어 있습니다. 모든 칸을 채워 주세요.")
             check_date(row["date"], f"{where}: date")
             yield where, row
+        if not rows:
+            raise DataFileError(f"{path.name}: 머리줄만 있고 데이터 행이 없습니다.")
 
 
 def check_date(text: str, field: str) -> dt.date:
@@ -101,9 +114,6 @@ def load_sourced_csv(path: Path, columns: tuple[str, ...]) -> dict[str, SourcedV
 
 
 def _checked_row(row: dict, columns: tuple[str, ...], where: str) -> SourcedValue:
-    for column in columns:
-        if column not in OPTIONAL_COLUMNS and not row[column].strip():
-            raise DataFileError(f"{where}: {column} 값이 비어 있습니다.")
     item = row["item"].strip()
     try:
         value = float(row["value"])
@@ -114,7 +124,7 @@ def _checked_row(row: dict, columns: tuple[str, ...], where: str) -> SourcedValu
     currency = row.get("currency", "").strip() if "currency" in columns else ""
     if "currency" in columns and currency not in CURRENCIES:
         raise DataFileError(f"{where}: currency={currency!r}, 가능한 값: {', '.join(CURRENCIES)}")
-    date = dt.date.fromisoformat(row["date"].strip())
+    date = dt.date.fromisoformat(row["date"].strip())  # sourced_rows has checked it
     return SourcedValue(item, value, row["unit"].strip(), row["source"].strip(), date, row["note"].strip(), currency)
 
 

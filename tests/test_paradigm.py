@@ -65,7 +65,7 @@ def test_approaches_file_has_every_aspect_with_source_and_date():
 
 @pytest.mark.parametrize("edit, words", [
     (("2026-11-21", "2026"), r"approaches\.csv:2 \(gpu\): date='2026'"),
-    (("2026-11-21", ""), r"approaches\.csv:2 \(gpu\): date=''"),
+    (("2026-11-21", ""), r"approaches\.csv:2 \(gpu\): date 값이 비어"),
 ])
 def test_bad_approaches_file_names_the_row(tmp_path, edit, words):
     lines = paradigm.APPROACHES_CSV.read_text(encoding="utf-8").splitlines()
@@ -108,6 +108,20 @@ def test_missing_column_and_missing_file_are_named(tmp_path):
         sourced.load_prices(write(tmp_path, "item,value,unit,source,date,note\na,1,u,s,2024-01-01,\n"))
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         sourced.load_prices(tmp_path / "nope.csv")
+
+
+def test_excel_bom_is_read_and_an_empty_table_is_refused(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("\ufeff" + HEADER + "a,1,u,USD,src,2024-01-01,\n", encoding="utf-8")
+    assert sourced.load_prices(path)["a"].value == 1.0
+    with pytest.raises(DataFileError, match="데이터 행이 없습니다"):
+        sourced.load_prices(write(tmp_path, HEADER))
+
+
+def test_line_numbers_count_blank_and_multiline_rows(tmp_path):
+    text = HEADER + 'a,1,u,USD,"src\nline two",2024-01-01,\n\nb,x,u,USD,src,2024-01-01,\n'
+    with pytest.raises(DataFileError, match=r"prices\.csv:5 \(b\): value='x'"):
+        sourced.load_prices(write(tmp_path, text))
 
 
 def test_unknown_item_lists_similar_items():

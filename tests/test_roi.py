@@ -215,7 +215,7 @@ COST_HEADER = "approach,item,value,unit,period,source,date,note\n"
 def test_bad_cost_file_names_file_and_line(tmp_path, row, words):
     bad = tmp_path / "costs.csv"
     bad.write_text(COST_HEADER + row + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises((roi.ProjectError, sourced.DataFileError), match=words):
         roi.load_costs(bad)
 
 
@@ -246,7 +246,7 @@ def test_shipped_assumptions_load_with_dates_and_sources():
     (None, "value.shortfall_penalty", r"assumptions\.csv: .*value\.shortfall_penalty"),
 ])
 def test_bad_assumptions_file_names_file_row_and_column(tmp_path, change, drop, words):
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises((roi.ProjectError, sourced.DataFileError), match=words):
         roi.load_assumptions(_assumptions_file(tmp_path, change, drop))
 
 
