@@ -63,7 +63,9 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     server = llm_server.ensure_local_server()
     cold_start = time.perf_counter() - started
     try:
-        info = llm_server.health(server.port, timeout=30) or {}
+        info = llm_server.health(server.port, timeout=30)
+        if info is None:
+            raise RuntimeError(f"the server on port {server.port} did not answer /health: its dtype and threads are unknown")
         options = {"timeout": 900, "max_retries": 0, "log": llm.UsageLog()}
         llm.generate(prompt, max_tokens=2, **options)  # warm-up (first call allocates caches)
         prefill, total, tokens, prompt_tokens, answers = [], [], [], 0, []

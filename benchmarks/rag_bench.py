@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         retriever.search("워밍업 질문입니다", k=5)  # load Kiwi and the embedder outside the timings
 
         sample = questions if args.no_generate else stratified_sample(questions, args.sample or len(questions))
-        results, detail = {}, {}
+        results, detail, runs = {}, {}, {}
         closed = None
         if not args.no_generate:
             closed = run_closed_book(sample)
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry["answer_p50_s"] = percentiles(answers.seconds())["p50"]
                 entry.update(answers.end_to_end_rates())  # an API model may also decline (answer.ABSTAIN_RULE)
                 detail[mode] = answers.rows
+                runs[mode] = answers
             results[mode] = entry
     output = {mode: results[mode] for mode in MODES}
     output["index_seconds"] = index_seconds
@@ -89,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         "answerable": sum(q.answerable for q in questions),
         "generated_for": 0 if args.no_generate else len(sample),
         "closed_book_accuracy": None if closed is None else closed.accuracy(),
-        "closed_book_tokens": None if closed is None else _tokens(closed.rows),
-        "hybrid_tokens": _tokens(detail.get("hybrid", [])),
+        "closed_book_tokens": _tokens(closed),
+        "hybrid_tokens": _tokens(runs.get("hybrid")),
         "cpu_count": os.cpu_count(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg()[0],
@@ -111,15 +112,11 @@ def _mean(values):
     return sum(values) / len(values) if values else None
 
 
-def _tokens(rows) -> dict | None:
-    answered = [r for r in rows if not r["declined"]]
-    if not answered:
+def _tokens(run) -> dict | None:
+    if run is None or not run.model_calls():
         return None
-    return {
-        "calls": len(answered),
-        "prompt_tokens_mean": _mean([r["prompt_tokens"] for r in answered]),
-        "completion_tokens_mean": _mean([r["completion_tokens"] for r in answered]),
-    }
+    prompt, completion = run.mean_tokens()
+    return {"calls": len(run.model_calls()), "prompt_tokens_mean": prompt, "completion_tokens_mean": completion}
 
 
 def _backend() -> str:

@@ -14,7 +14,8 @@ from ragfirst.config import Backend
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.hybrid.specialist import load_lora_specialist
 from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem, RouteOutput
-from ragfirst.rag.answer import DECLINE
+from ragfirst.llm import Generation
+from ragfirst.rag.answer import ABSTAIN_RULE, DECLINE
 from ragfirst.rag.corpus import load_corpus
 from ragfirst.rag.index import default_corpus
 from ragfirst.tools import ShopTools
@@ -114,6 +115,30 @@ def test_unanswerable_knowledge_question_is_declined_without_calling_a_model(sys
     assert (response.intent, response.route) == ("knowledge_query", "rag"), response.intent
     assert response.model == "rag (declined)" and DECLINE in response.text
     assert response.prompt_tokens == 0 and response.completion_tokens == 0 and response.sources == []
+
+
+@pytest.mark.parametrize("backend, told_to_abstain", [
+    (Backend("openai", None, "gpt-4o-mini", "test"), True),
+    (LOCAL, False),
+])
+def test_the_assistants_backend_decides_whether_the_rag_model_may_decline(classifier, tmp_path, monkeypatch,
+                                                                          backend, told_to_abstain):
+    """The reply is given (no model runs): what is checked is the prompt and how a decline is counted."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-used")  # the environment must not override the assistant's backend
+    prompts = []
+
+    def reply(prompt, **options):
+        prompts.append(prompt)
+        return Generation(f"{DECLINE}.", "gpt-4o-mini", backend.kind, 150, 9, 0.00003, 0.5)
+
+    tools = ShopTools(build_shop_db(tmp_path / "shop.sqlite"), "C001")
+    system = ModernAISystem(classifier, tools, backend=backend, generate=reply, specialized_loader=lambda: None)
+    response = system.handle_request("배송비는 얼마인가요?")
+    assert response.route == "rag" and (ABSTAIN_RULE in prompts[0]) is told_to_abstain
+    if told_to_abstain:  # the model declined: a decline that still used tokens
+        assert response.text.startswith(DECLINE) and response.sources == [] and response.completion_tokens == 9
+    else:  # the local base model is never asked to decline, so its reply is shown as an answer
+        assert response.sources
 
 
 def test_no_saved_adapter_means_no_specialist(tmp_path):

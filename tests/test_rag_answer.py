@@ -103,6 +103,7 @@ def test_only_instruction_following_models_are_told_to_abstain():
     ("죄송하지만 문서에서  찾을 수 없습니다", True),
     ("배송비는 3,000원입니다.", False),
     ("문서에서 찾았습니다: 3,000원입니다.", False),
+    ("배송비는 3,000원입니다. 반품 배송비는 문서에서 찾을 수 없습니다.", False),  # a partial answer is kept
 ])
 def test_model_declined_reads_the_decline_sentence(reply, declined):
     assert model_declined(reply) is declined

@@ -28,10 +28,6 @@ class CellReport:
     visible_message: str
     hidden_passed: bool | None  # None: no hidden tests in this cell
 
-    @property
-    def has_hidden(self) -> bool:
-        return self.hidden_passed is not None
-
 
 @dataclass
 class SubmissionResult:

@@ -143,7 +143,10 @@ class ModernAISystem:
     def _route_rag(self, text: str) -> RouteOutput:
         if self._rag_answer is not None:
             return self._rag_answer(text)
-        return rag_answer(text, generate=self._generate or self.backend_generate())
+        from ragfirst.rag.answer import follows_instructions
+
+        return rag_answer(text, generate=self._generate or self.backend_generate(),
+                          abstain=follows_instructions(self.backend))
 
     def _route_tools(self, text: str) -> RouteOutput:
         if self.can_call_tools:
@@ -193,10 +196,11 @@ def load_specialized_model() -> Callable[[str], RouteOutput] | None:
 _RETRIEVER: list[Any] = []
 
 
-def rag_answer(question: str, generate: Callable[..., Any] | None = None) -> RouteOutput:
+def rag_answer(question: str, generate: Callable[..., Any] | None = None, abstain: bool | None = None) -> RouteOutput:
     """The knowledge_query route: the RAG pipeline's grounded answer (ragfirst.rag.answer) with its sources.
 
     The index is built (idempotently) on first use; the retriever is kept for the process.
+    ``abstain`` says whether the model may decline (see ``ragfirst.rag.answer.follows_instructions``).
     """
     from ragfirst.rag.answer import answer
     from ragfirst.rag.errors import QuestionError
@@ -207,7 +211,7 @@ def rag_answer(question: str, generate: Callable[..., Any] | None = None) -> Rou
         build_index()
         _RETRIEVER.append(Retriever.open())
     try:
-        result = answer(question, _RETRIEVER[0], generate=generate)
+        result = answer(question, _RETRIEVER[0], generate=generate, abstain=abstain)
     except QuestionError as error:  # empty, too long or not Korean: tell the customer why
         return RouteOutput(str(error), "rag (rejected)")
     note = " ".join(result.warnings)

@@ -85,8 +85,14 @@ def follows_instructions(backend=None) -> bool:
 
 
 def model_declined(text: str) -> bool:
-    """True when the model's reply is (or contains) the decline sentence, spacing aside."""
-    return re.sub(r"\s", "", DECLINE) in re.sub(r"\s", "", text)
+    """True when the model's reply opens with the decline sentence (after an apology, if any).
+
+    A reply that answers one part and declines another ("A는 3,000원입니다. B는 문서에서
+    찾을 수 없습니다") is kept as an answer.
+    """
+    compact = re.sub(r"[\s\"'“”‘’]", "", text)
+    compact = re.sub(r"^죄송(?:합니다|하지만|해요)[.,!]?", "", compact)
+    return compact.startswith(re.sub(r"\s", "", DECLINE))
 
 
 def build_prompt(question: str, context: list[tuple[Hit, list[str]]], abstain: bool = False) -> str:
@@ -162,14 +168,15 @@ def answer(
     if score < model.threshold or not hits:
         return Answer(question, "", True, score, hits=hits, declined_by="retrieval")
     context, warnings = context_sentences(hits)
-    prompt = build_prompt(question, context, follows_instructions() if abstain is None else abstain)
+    abstain = follows_instructions() if abstain is None else abstain
+    prompt = build_prompt(question, context, abstain)
     if generate is None:
         from ragfirst import llm
 
         generate = llm.generate
     generation = generate(prompt, max_tokens=max_tokens, temperature=0.0, stop=STOP)
     text = clean_generation(generation.text)
-    if model_declined(text):
+    if abstain and model_declined(text):
         return Answer(question, "", True, score, hits=hits, warnings=warnings, generation=generation, prompt=prompt,
                       declined_by="model")
     quote = best_quote(question, text, context)

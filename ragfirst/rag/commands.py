@@ -50,6 +50,7 @@ def answer_dict(result) -> dict:
         "answer": result.render(),
         "text": result.text,
         "declined": result.declined,
+        "declined_by": result.declined_by,
         "confidence": round(result.confidence, 4),
         "sources": result.sources,
         "quotes": [{"doc_id": d, "sentence": s} for d, s in result.quotes],

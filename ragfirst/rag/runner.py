@@ -112,9 +112,20 @@ class AnswerRun:
         rows = [r for r in self.rows if r["answerable"]]
         return float(np.mean([r["correct"] for r in rows])) if rows else float("nan")
 
+    def model_calls(self) -> list[dict]:
+        """The rows that called the model: all but declines by the retrieval gate (a model that
+        declines still costs time and tokens)."""
+        return [r for r in self.rows if r.get("declined_by") != "retrieval"]
+
     def seconds(self) -> list[float]:
-        """Time of every answer that called the model (declines by the retrieval gate are instant)."""
-        return [r["seconds"] for r in self.rows if r.get("declined_by") != "retrieval"]
+        return [r["seconds"] for r in self.model_calls()]
+
+    def mean_tokens(self) -> tuple[float, float]:
+        """Mean prompt and completion tokens per model call (nan when there was none)."""
+        calls = self.model_calls()
+        if not calls:
+            return float("nan"), float("nan")
+        return (float(np.mean([r["prompt_tokens"] for r in calls])), float(np.mean([r["completion_tokens"] for r in calls])))
 
     def end_to_end_rates(self) -> dict[str, float]:
         """Declines and answers over these rows, retrieval gate and model together."""
