@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -249,7 +250,11 @@ def format_table(results: list[SubmissionResult], master: Master) -> str:
 
 def run_cli(args) -> int:
     """``ragfirst grade ASSIGNMENT SUBMISSIONS --out OUT``."""
-    limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=int(args.memory_mb) * 1024**2)
+    limits = Limits()  # the one place for the defaults; the CLI only overrides what was given
+    if args.cell_timeout is not None:
+        limits = replace(limits, cell_timeout=args.cell_timeout)
+    if args.memory_mb is not None:
+        limits = replace(limits, memory_bytes=int(args.memory_mb) * 1024**2)
     results = grade_assignment(args.assignment, Path(args.submissions), Path(args.out), limits,
                                workers=args.workers, progress=True)  # a GraderError is a RuntimeError: the CLI prints it
     master = load_master(args.assignment)
