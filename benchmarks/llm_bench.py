@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from ragfirst import config, cpu  # noqa: E402
 from ragfirst.rag.corpus import load_corpus  # noqa: E402
 from ragfirst.rag.evaluate import percentiles  # noqa: E402
-from ragfirst.models import DEFAULT_MODEL, converted_dir, ensure_converted, model_dir  # noqa: E402
+from ragfirst.models import DEFAULT_MODEL, ensure_converted, load_tokenizer, model_dir  # noqa: E402
 
 TARGET_P50_S = 5.0
 PROMPT_TOKENS = 300
@@ -102,13 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dtypes", default="auto", help="comma list of auto,float32,bfloat16")
-    parser.add_argument("--threads", default="0", help="comma list of torch thread counts; 0 = server default (cores - 1)")
+    parser.add_argument("--threads", default="0", help="comma list of torch thread counts; 0 = server default (every core)")
     args = parser.parse_args(argv)
     config.apply_offline_defaults()
     ensure_converted(DEFAULT_MODEL)  # conversion is a one-off, not part of the cold start
-    from transformers import AutoTokenizer
-
-    prompt = grounded_prompt(AutoTokenizer.from_pretrained(converted_dir()))
+    prompt = grounded_prompt(load_tokenizer())
     shared_models = model_dir()
     load_before = os.getloadavg()
     results = []

@@ -25,6 +25,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ragfirst import cpu
 from ragfirst.config import REPO_ROOT, apply_offline_defaults
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_lora_demo.ipynb"
@@ -85,7 +86,7 @@ def run_lora(record: bool = False) -> dict:
     full_cost = lora_measure.measure_in_subprocess("full", 8, 40, steps=3)
     lora_cost = lora_measure.measure_in_subprocess("lora", 8, 40, steps=3)
     if record:
-        source = (f"benchmarks/lora_bench.py --record; {os.cpu_count()} CPU cores, no GPU, "
+        source = (f"benchmarks/lora_bench.py --record; {cpu.cores()} CPU cores, no GPU, "
                   f"load average {os.getloadavg()[0]:.1f}")
         lora_measure.record_costs(full_cost, lora_cost, source, datetime.now(timezone.utc).date().isoformat())
 
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "host": platform.node(),
-        "cpus": os.cpu_count(),
+        "cpus": cpu.cores(),
         "load_avg_start": round(os.getloadavg()[0], 2),
     }
     if args.notebook:

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         retriever.search("워밍업 질문입니다", k=5)  # load Kiwi and the embedder outside the timings
 
         sample = questions if args.no_generate else stratified_sample(questions, args.sample or len(questions))
-        results, detail, runs = {}, {}, {}
+        results, runs = {}, {}
         closed = None
         if not args.no_generate:
             closed = run_closed_book(sample)
@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
                 entry["generated_text_accuracy"] = _mean([r["generated_correct"] for r in answers.rows if r["answerable"]])
                 entry["answer_p50_s"] = percentiles(answers.seconds())["p50"]
                 entry.update(answers.end_to_end_rates())  # an API model may also decline (answer.ABSTAIN_RULE)
-                detail[mode] = answers.rows
                 runs[mode] = answers
             results[mode] = entry
     output = {mode: results[mode] for mode in MODES}
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "rag_bench.json").write_text(
-        json.dumps({"results": output, "meta": meta, "answers": detail}, ensure_ascii=False, indent=2, default=float),
+        json.dumps({"results": output, "meta": meta, "answers": {mode: run.rows for mode, run in runs.items()}}, ensure_ascii=False, indent=2, default=float),
         encoding="utf-8",
     )
     markdown = render_markdown(output, meta)
@@ -113,10 +112,11 @@ def _mean(values):
 
 
 def _tokens(run) -> dict | None:
-    if run is None or not run.model_calls():
+    calls = run.model_calls() if run is not None else []
+    if not calls:
         return None
     prompt, completion = run.mean_tokens()
-    return {"calls": len(run.model_calls()), "prompt_tokens_mean": prompt, "completion_tokens_mean": completion}
+    return {"calls": len(calls), "prompt_tokens_mean": prompt, "completion_tokens_mean": completion}
 
 
 def _backend() -> str:

@@ -73,6 +73,11 @@ class Backend:
     model: str | None
     reason: str
 
+    @property
+    def follows_instructions(self) -> bool:
+        """API and compatible servers serve chat models; the local server a 270M *base* model that only continues text."""
+        return self.kind != "local"
+
     def describe(self) -> str:
         """One line a learner can read; never contains a key."""
         names = {

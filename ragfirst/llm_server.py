@@ -191,12 +191,12 @@ def _client_gone(sock: socket.socket) -> bool:
 class Generator:
     """Holds the model; one generation at a time (a CPU cannot run two usefully)."""
 
-    def __init__(self, model_name: str, threads: int | None = None, dtype: str = "auto"):
+    def __init__(self, model_name: str, dtype: str = "auto"):
         import torch
 
         from ragfirst.models import load_causal_lm
 
-        torch.set_num_threads(threads or cpu.threads("RAGFIRST_TORCH_THREADS"))  # see ragfirst.cpu
+        torch.set_num_threads(cpu.threads("RAGFIRST_TORCH_THREADS"))  # see ragfirst.cpu
         self.torch = torch
         self.model_name = model_name
         self.dtype = resolve_dtype(dtype)

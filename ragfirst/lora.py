@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ragfirst.config import DATA_DIR
+from ragfirst.config import DATA_DIR, cache_dir
 from ragfirst.jsonl import read_jsonl
 
 TRAIN_FILE = DATA_DIR / "questions" / "dev.jsonl"
@@ -293,8 +293,6 @@ def save_adapter(model, directory: Path | str) -> Path:
 
 def default_adapter_dir() -> Path:
     """Where notebook 03 saves its routing adapter and the hybrid assistant looks for it."""
-    from ragfirst.config import cache_dir
-
     return cache_dir() / "lora" / "routing-adapter"
 
 

@@ -179,10 +179,12 @@ def compare_with_record(live: StepCost, recorded: StepCost):
     """A step cost measured on this machine next to the recorded one (same variant and shapes)."""
     import pandas as pd
 
-    return pd.DataFrame({
-        "기록 (벤치마크)": {"최대 RSS (MB)": round(recorded.peak_rss_mb), "초/스텝 (중앙값)": round(recorded.seconds_per_step, 2)},
-        "이 컴퓨터 (지금)": {"최대 RSS (MB)": round(live.peak_rss_mb), "초/스텝 (중앙값)": round(live.seconds_per_step, 2)},
-    })
+    return pd.DataFrame({"기록 (벤치마크)": _measured(recorded), "이 컴퓨터 (지금)": _measured(live)})
+
+
+def _measured(cost: StepCost) -> dict:
+    """The two measured figures of a step, as every table shows them."""
+    return {"최대 RSS (MB)": round(cost.peak_rss_mb), "초/스텝 (중앙값)": round(cost.seconds_per_step, 2)}
 
 
 def expected_state_mb(count: ParameterCount) -> float:
@@ -311,8 +313,7 @@ def cost_frame(full: StepCost, lora_cost: StepCost):
             "학습 비율 (%)": round(count.share, 3),
             "추정 상태 메모리 (MB)": round(expected_state_mb(count)),
             "로드 직후 RSS (MB)": round(cost.rss_loaded_mb),
-            "최대 RSS (MB)": round(cost.peak_rss_mb),
-            "초/스텝 (중앙값)": round(cost.seconds_per_step, 2),
+            **_measured(cost),
         }
     frame = pd.DataFrame(rows)
     frame["LoRA / 전체"] = [

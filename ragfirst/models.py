@@ -188,9 +188,13 @@ def load_causal_lm(name: str = DEFAULT_MODEL, dtype=None):
     return load_model(name, dtype), load_tokenizer(name)
 
 
-@lru_cache(maxsize=2)
 def load_tokenizer(name: str = DEFAULT_MODEL):
     """The model's tokenizer, once per process (its 515k merges take about 340 MB and seconds to load)."""
+    return _tokenizer(name)  # the name always reaches the cache, so load_tokenizer() and load_tokenizer(name) share it
+
+
+@lru_cache(maxsize=2)
+def _tokenizer(name: str):
     config.apply_offline_defaults()
     from transformers import AutoTokenizer
 

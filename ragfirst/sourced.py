@@ -124,7 +124,7 @@ def _checked_row(row: dict, columns: tuple[str, ...], where: str) -> SourcedValu
     currency = row.get("currency", "").strip() if "currency" in columns else ""
     if "currency" in columns and currency not in CURRENCIES:
         raise DataFileError(f"{where}: currency={currency!r}, 가능한 값: {', '.join(CURRENCIES)}")
-    date = dt.date.fromisoformat(row["date"].strip())  # sourced_rows has checked it
+    date = check_date(row["date"], f"{where}: date")
     return SourcedValue(item, value, row["unit"].strip(), row["source"].strip(), date, row["note"].strip(), currency)
 
 

@@ -10,7 +10,7 @@ from ragfirst.rag import store
 from ragfirst.config import Backend
 from ragfirst.llm import Generation
 from ragfirst.rag.answer import (
-    ABSTAIN_RULE, DECLINE, answer, build_prompt, clean_generation, context_sentences, follows_instructions, model_declined,
+    ABSTAIN_RULE, DECLINE, answer, build_prompt, clean_generation, context_sentences, model_declined,
 )
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel
 from ragfirst.rag.errors import QuestionError
@@ -91,9 +91,9 @@ def test_low_confidence_declines_without_calling_the_model(retriever):
 
 
 def test_only_instruction_following_models_are_told_to_abstain():
-    assert not follows_instructions(Backend("local", None, None, ""))
-    assert follows_instructions(Backend("openai", None, "gpt-4o-mini", ""))
-    assert follows_instructions(Backend("compatible", "http://127.0.0.1:8000/v1", "m", ""))
+    assert not Backend("local", None, None, "").follows_instructions
+    assert Backend("openai", None, "gpt-4o-mini", "").follows_instructions
+    assert Backend("compatible", "http://127.0.0.1:8000/v1", "m", "").follows_instructions
     assert ABSTAIN_RULE in build_prompt("배송비는요?", [], abstain=True)
     assert ABSTAIN_RULE not in build_prompt("배송비는요?", [])
 

@@ -31,7 +31,7 @@ from ragfirst.grading.judge import Outcome, StudentSession, names_used, run_test
 from ragfirst.grading.master import Master, MasterCell, load_master
 from ragfirst.grading.restore import Plan, build_plan
 from ragfirst.grading.result import SubmissionResult, CellReport
-from ragfirst.grading.sandbox import Limits, SandboxedKernel, SandboxUnavailable, sandbox_problem_cached
+from ragfirst.grading.sandbox import Limits, SandboxedKernel, SandboxUnavailable, sandbox_problem
 from ragfirst.grading.submissions import MAX_NOTEBOOK_BYTES, Submission, find_submissions
 
 
@@ -196,7 +196,7 @@ def grade_assignment(assignment: str, submissions: Path, out_dir: Path, limits: 
     """Grade every submission in ``submissions``; write gradebook.csv, feedback/ and manual/ under ``out_dir``."""
     _check_folders(submissions, out_dir)
     master = load_master(assignment)
-    problem = sandbox_problem_cached()
+    problem = sandbox_problem()
     if problem:
         raise GraderError(f"cannot sandbox student code on this machine: {problem}")
     found = find_submissions(Path(submissions), master.path.name)

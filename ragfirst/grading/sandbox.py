@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragfirst.config import DATA_DIR, OFFLINE_ENV, REPO_ROOT, cache_dir
+from ragfirst.config import DATA_DIR, OFFLINE_ENV, REPO_ROOT, TEST_ENV, cache_dir
 
 PACKAGE_DIR = REPO_ROOT / "ragfirst"
 INSIDE_COMM = "/comm"
@@ -80,6 +80,7 @@ class ExecResult:
     seconds: float = 0.0
 
 
+@functools.cache  # the machine does not change while we run
 def sandbox_problem() -> str | None:
     """Why the sandbox cannot run here, or None when it can."""
     if not sys.platform.startswith("linux"):
@@ -166,10 +167,7 @@ def kernel_environment() -> dict[str, str]:
         "HOME": INSIDE_HOME,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "RAGFIRST_OFFLINE": "1",
-        "RAGFIRST_NO_DOTENV": "1",
         "RAGFIRST_CACHE": "/tmp/ragfirst-cache",
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "IPYTHONDIR": "/tmp/ipython",
@@ -179,6 +177,7 @@ def kernel_environment() -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "VIRTUAL_ENV": sys.prefix,
     }
+    env.update(TEST_ENV)  # offline, no .env, fixed hash seed: as in tests and re-executed notebooks
     env.update(OFFLINE_ENV)
     return env
 
@@ -205,7 +204,7 @@ class SandboxedKernel:
         from jupyter_client import BlockingKernelClient
         from jupyter_client.connect import write_connection_file
 
-        problem = sandbox_problem_cached()
+        problem = sandbox_problem()
         if problem:
             raise SandboxUnavailable(problem)
         comm = self.workdir / "comm"
@@ -389,7 +388,6 @@ class SandboxedKernel:
         result.output_bytes += size
 
 
-sandbox_problem_cached = functools.cache(sandbox_problem)  # the machine does not change while we run
 
 
 def _debug() -> None:  # python -m ragfirst.grading.sandbox 'print(1)'

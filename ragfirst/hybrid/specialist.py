@@ -16,6 +16,7 @@ from typing import Any
 
 from ragfirst import lora
 from ragfirst.hybrid.system import RouteOutput
+from ragfirst.models import DEFAULT_MODEL
 
 HANDOFF = "전문 상담이 필요한 문의로 보고 '{category}' 담당 전문 상담원에게 넘겼습니다. 상담원 연결: 고객센터 평일 09:00~18:00."
 NOTE = "특화 모델(03 노트북의 LoRA 어댑터, {model})이 문의 범주를 '{category}'로 분류했습니다."
@@ -36,7 +37,7 @@ class LoraSpecialist:
                            note=NOTE.format(model=self.name, category=category))
 
 
-def load_lora_specialist(directory: Path | str | None = None, model_name: str = "gemma-3-270m") -> LoraSpecialist | None:
+def load_lora_specialist(directory: Path | str | None = None, model_name: str = DEFAULT_MODEL) -> LoraSpecialist | None:
     """The specialist when a saved adapter exists (run notebook 03 once), else None."""
     from ragfirst.models import load_causal_lm
 

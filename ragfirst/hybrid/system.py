@@ -107,7 +107,7 @@ class ModernAISystem:
     @property
     def can_call_tools(self) -> bool:
         """API backends can do function calling; the small local base model cannot."""
-        return self.backend.kind != "local"
+        return self.backend.follows_instructions
 
     # --- the seed's two methods ----------------------------------------------
     def classify_intent(self, user_input: str) -> IntentPrediction:
@@ -143,20 +143,19 @@ class ModernAISystem:
     def _route_rag(self, text: str) -> RouteOutput:
         if self._rag_answer is not None:
             return self._rag_answer(text)
-        from ragfirst.rag.answer import follows_instructions
-
         return rag_answer(text, generate=self._generate or self.backend_generate(),
-                          abstain=follows_instructions(self.backend))
+                          abstain=self.backend.follows_instructions)
 
     def _route_tools(self, text: str) -> RouteOutput:
         if self.can_call_tools:
-            from ragfirst.llm import get_client
+            from ragfirst.llm import estimate_cost, get_client
 
             client, backend = get_client(self.backend)
             run = run_tools_with_model(client, backend.model, text, self.tools, max_tokens=300)
             calls = [{"name": c.name, "arguments": c.arguments, "by": "model"} for c in run.calls]
             return RouteOutput(run.text, backend.model or "", run.prompt_tokens, run.completion_tokens,
-                               price_usd(backend.model, run.prompt_tokens, run.completion_tokens), tool_calls=calls)
+                               estimate_cost(backend.model, "openai", run.prompt_tokens, run.completion_tokens)[0] or 0.0,
+                               tool_calls=calls)
         call = extract_tool_call(text)
         record = {"name": call.name, "arguments": call.arguments, "by": "rules"}
         try:
@@ -200,7 +199,7 @@ def rag_answer(question: str, generate: Callable[..., Any] | None = None, abstai
     """The knowledge_query route: the RAG pipeline's grounded answer (ragfirst.rag.answer) with its sources.
 
     The index is built (idempotently) on first use; the retriever is kept for the process.
-    ``abstain`` says whether the model may decline (see ``ragfirst.rag.answer.follows_instructions``).
+    ``abstain`` says whether the model may decline (``Backend.follows_instructions``).
     """
     from ragfirst.rag.answer import answer
     from ragfirst.rag.errors import QuestionError
@@ -221,13 +220,3 @@ def rag_answer(question: str, generate: Callable[..., Any] | None = None, abstai
     output.text = result.render()
     output.sources = list(result.sources)
     return output
-
-
-def price_usd(model: str | None, prompt_tokens: int, completion_tokens: int) -> float:
-    """Cost of a call at data/prices.csv API prices (0 for models without a row)."""
-    from ragfirst.hybrid.cost import token_prices
-
-    prices = token_prices(model)
-    if prices is None:
-        return 0.0
-    return (prompt_tokens * prices[0] + completion_tokens * prices[1]) / 1e6

@@ -77,13 +77,6 @@ def context_sentences(hits: list[Hit]) -> tuple[list[tuple[Hit, list[str]]], lis
 ABSTAIN_RULE = f"문서에 답이 없으면 '{DECLINE}'라고만 답합니다."
 
 
-def follows_instructions(backend=None) -> bool:
-    """True unless generation goes to the local base model, which cannot follow the abstain rule."""
-    from ragfirst.config import select_backend
-
-    return (backend or select_backend()).kind != "local"
-
-
 def model_declined(text: str) -> bool:
     """True when the model's reply opens with the decline sentence (after an apology, if any).
 
@@ -158,8 +151,8 @@ def answer(
 
     ``model`` holds the decline threshold (fitted on the dev split for ``mode``);
     ``generate`` defaults to :func:`ragfirst.llm.generate` (the backend the
-    environment selects). ``abstain`` (default: :func:`follows_instructions`)
-    lets the model decline too.
+    environment selects). ``abstain`` (default: whether the environment's
+    backend follows instructions, ``Backend.follows_instructions``) lets the model decline too.
     """
     question = check_question(question)
     result: SearchResult = retriever.search(question, k=max(k, 5), mode=mode)
@@ -168,7 +161,10 @@ def answer(
     if score < model.threshold or not hits:
         return Answer(question, "", True, score, hits=hits, declined_by="retrieval")
     context, warnings = context_sentences(hits)
-    abstain = follows_instructions() if abstain is None else abstain
+    if abstain is None:
+        from ragfirst.config import select_backend
+
+        abstain = select_backend().follows_instructions
     prompt = build_prompt(question, context, abstain)
     if generate is None:
         from ragfirst import llm

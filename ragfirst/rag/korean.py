@@ -57,9 +57,9 @@ def _content(tokens) -> list[str]:
     return out
 
 
-def _nouns(tokens, min_len: int = 2) -> list[str]:
+def _nouns(tokens) -> list[str]:
     """Nouns and foreign words (lower-cased), the words that name what is asked about."""
-    return [t.form.lower() for t in tokens if t.tag in NOUN_TAGS and len(t.form) >= min_len]
+    return [t.form.lower() for t in tokens if t.tag in NOUN_TAGS and len(t.form) >= 2]
 
 
 def char_bigrams(word: str) -> list[str]:

@@ -60,11 +60,16 @@ def fit_decline(dev_run: RetrievalRun, min_answer_rate: float = 0.9) -> Confiden
 
 def decline_rates(run: RetrievalRun, model: ConfidenceModel) -> dict[str, float]:
     """Share of unanswerable questions declined and of answerable questions answered."""
-    keep = np.array([model.probability(x) >= model.threshold for x in run.signals])
-    answerable = np.array([q.answerable for q in run.questions])
+    declined = [model.probability(x) < model.threshold for x in run.signals]
+    return _rates(declined, [q.answerable for q in run.questions])
+
+
+def _rates(declined, answerable) -> dict[str, float]:
+    """``decline_rate`` over the unanswerable questions and ``answer_rate`` over the answerable ones."""
+    declined, answerable = np.asarray(declined, dtype=bool), np.asarray(answerable, dtype=bool)
     return {
-        "decline_rate": float(np.mean(~keep[~answerable])) if (~answerable).any() else float("nan"),
-        "answer_rate": float(np.mean(keep[answerable])) if answerable.any() else float("nan"),
+        "decline_rate": float(declined[~answerable].mean()) if (~answerable).any() else float("nan"),
+        "answer_rate": float((~declined[answerable]).mean()) if answerable.any() else float("nan"),
     }
 
 
@@ -129,12 +134,11 @@ class AnswerRun:
 
     def end_to_end_rates(self) -> dict[str, float]:
         """Declines and answers over these rows, retrieval gate and model together."""
-        declined = np.array([r["declined"] for r in self.rows], dtype=bool)
-        answerable = np.array([r["answerable"] for r in self.rows], dtype=bool)
+        rates = _rates([r["declined"] for r in self.rows], [r["answerable"] for r in self.rows])
         return {
-            "end_to_end_decline_rate": float(declined[~answerable].mean()) if (~answerable).any() else float("nan"),
-            "end_to_end_answer_rate": float((~declined[answerable]).mean()) if answerable.any() else float("nan"),
-            "model_declines": int(sum(r.get("declined_by") == "model" for r in self.rows)),
+            "end_to_end_decline_rate": rates["decline_rate"],
+            "end_to_end_answer_rate": rates["answer_rate"],
+            "model_declines": sum(r.get("declined_by") == "model" for r in self.rows),
         }
 
 
