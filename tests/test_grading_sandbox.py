@@ -17,8 +17,14 @@ from ragfirst.grading import grader, judge
 from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
 from ragfirst.grading.sandbox import Limits, SandboxedKernel, sandbox_problem
 from grading_suite import ASSIGNMENT, build_suite
+from needs import require
 
-pytestmark = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox here: {sandbox_problem()}")
+
+@pytest.fixture(autouse=True, scope="module")
+def _sandbox_available():
+    require(sandbox_problem(), "the grading sandbox (user, mount and network namespaces)")
+
+
 TEST_LIMITS = Limits(cell_timeout=10.0, memory_bytes=1536 * 1024**2, submission_timeout=120.0)
 
 
