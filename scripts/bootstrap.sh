@@ -37,7 +37,13 @@ fi
 pip() { "$VENV/bin/python" -m pip --disable-pip-version-check "$@"; }
 echo "ragfirst setup: installing pinned requirements into $VENV (first run only; a few minutes)"
 torch_pin=$(grep -E '^torch==' requirements.txt)
-pip install -qq "$torch_pin"   # the CPU wheel first, so nothing pulls CUDA builds
+# The CPU build first, so nothing pulls CUDA builds (scripts/torch_source.py says from where).
+torch_options=$("$VENV/bin/python" scripts/torch_source.py "$torch_pin")
+# shellcheck disable=SC2086  # the options are plain words, one per line
+pip install -qq $torch_options "$torch_pin"
+if [ "$(uname -s)" = Linux ] && ! "$VENV/bin/python" -c 'import sys, torch; sys.exit(torch.version.cuda is not None)'; then
+  die "the installed torch is a CUDA build; remove $VENV and run make again (scripts/torch_source.py chooses the CPU build)"
+fi
 pip install -qq -r requirements.txt
 pip install -qq --no-deps --no-build-isolation -e .
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name ragfirst --display-name "Python 3.11 (ragfirst)" >/dev/null

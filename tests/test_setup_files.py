@@ -83,3 +83,29 @@ def test_ci_runs_exactly_make_test():
 def test_readme_gives_the_two_commands():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "make lab" in readme and "make test" in readme
+
+
+def _torch_source():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("torch_source", REPO_ROOT / "scripts" / "torch_source.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_linux_x86_laptops_take_torch_from_the_cpu_index_unless_their_index_serves_the_cpu_build():
+    source = _torch_source()
+    assert source.install_options("Linux", "x86_64", "2.13.0") == ["--index-url", "https://download.pytorch.org/whl/cpu"]
+    assert source.install_options("Linux", "x86_64", "2.13.0+cpu") == []  # contact nothing else
+    assert source.install_options("Darwin", "arm64", "2.13.0") == []
+    assert source.install_options("Linux", "aarch64", "2.13.0") == []
+
+
+def test_the_installed_torch_is_a_cpu_build():
+    import platform
+
+    import torch
+
+    if platform.system() == "Linux":
+        assert torch.version.cuda is None, f"torch {torch.__version__} is a CUDA build: setup must install the CPU one"
