@@ -4,16 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 OUT ?= grade-out
 
-.PHONY: setup lab test execute grade bench clean
+.PHONY: setup lab test test-portable execute grade bench clean
 
 setup:  ## create or reuse .venv (keyed by a hash of requirements.txt)
 	@scripts/bootstrap.sh
 
-lab: setup  ## start JupyterLab on 127.0.0.1, opened on the first notebook
-	@$(PY) -m ragfirst.lab
+lab: setup  ## start JupyterLab on 127.0.0.1, opened on the first notebook (INSTRUCTOR=1: nbgrader menus)
+	@$(PY) -m ragfirst.lab $(if $(INSTRUCTOR),--instructor)
 
 test: setup  ## unit tests + nbval over notebooks/ and solutions/
 	@$(PY) -m pytest
+
+test-portable: setup  ## the model-dependent tests and notebooks under each CPU profile; spread in reports/portable.md
+	@$(PY) scripts/test_portable.py
 
 execute: setup  ## re-run notebooks in place (NB="notebooks/02_rag_pipeline.ipynb" for one)
 	@$(PY) scripts/execute_notebooks.py $(NB)

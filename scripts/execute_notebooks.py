@@ -29,6 +29,7 @@ def execute(path: Path, timeout: int = 900) -> float:
     started = time.monotonic()
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3",
+        coalesce_streams=True,  # one output per stream, each line at its last frame: progress bars stored finished
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()

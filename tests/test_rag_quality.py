@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+from ragfirst import claims
 from ragfirst.rag import store
 from ragfirst.rag.chunk import chunk_corpus
 from ragfirst.rag.confidence import DEFAULT_MODEL, calibrate
@@ -32,12 +32,19 @@ def test_shipped_index_has_every_chunk_once(retriever):
 
 @pytest.mark.slow
 def test_default_decline_model_is_the_dev_calibration(retriever):
-    """DEFAULT_MODEL must be what calibrating on dev gives today; re-run calibrate() and paste if this fails."""
+    """DEFAULT_MODEL must be what calibrating on dev gives today; re-run calibrate() and paste if this fails.
+
+    The hybrid ranking behind the features shifts between CPUs (an Intel-recorded weight 0.8289
+    came out 0.8233 on AMD), so every fitted number is compared with a tolerance of 0.02, over
+    three times that spread and far below what would change a decision (see make test-portable).
+    """
     fitted = calibrate(retriever, load_questions(questions_path("dev")))
-    for name in ("mean", "scale", "weights"):
-        np.testing.assert_allclose(getattr(DEFAULT_MODEL, name), getattr(fitted, name), atol=2e-3, err_msg=name)
-    assert DEFAULT_MODEL.bias == pytest.approx(fitted.bias, abs=2e-3)
-    assert DEFAULT_MODEL.threshold == pytest.approx(fitted.threshold, abs=2e-3)
+    claims.check(*(
+        claims.near(f"{name}[{i}]", value, recorded, 0.02)
+        for name in ("mean", "scale", "weights")
+        for i, (value, recorded) in enumerate(zip(getattr(fitted, name), getattr(DEFAULT_MODEL, name)))
+    ), claims.near("bias", fitted.bias, DEFAULT_MODEL.bias, 0.02),
+        claims.near("threshold", fitted.threshold, DEFAULT_MODEL.threshold, 0.02))
 
 
 @pytest.mark.slow
