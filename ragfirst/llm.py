@@ -279,6 +279,32 @@ def _unavailable(error: Exception, backend: Backend, timeout: float, retries: in
     )
 
 
+# OpenAI's reasoning families take max_completion_tokens instead of max_tokens, and honour
+# temperature only with reasoning switched off (gpt-6-luna's model page: reasoning.effort none…max).
+REASONING_MODEL_PREFIXES = ("gpt-5", "gpt-6", "o1", "o3", "o4")
+
+
+def request_options(backend_kind: str, model: str, messages: list, max_tokens: int, temperature: float,
+                    stop: str | list[str] | None = None) -> dict:
+    """The chat.completions arguments for one backend and model.
+
+    OpenAI's own reasoning models get ``max_completion_tokens`` and ``reasoning_effort="none"``,
+    so a short, deterministic answer stays short and ``temperature`` is accepted, and no ``stop``
+    (the o-series refuses it; stop sequences exist for the local base model, which would otherwise
+    keep writing, while a chat model ends its own turn). Local and compatible servers, and older
+    OpenAI models, get the classic ``max_tokens`` and ``stop``.
+    """
+    options = {"model": model, "messages": messages, "temperature": temperature}
+    if backend_kind == "openai" and model.startswith(REASONING_MODEL_PREFIXES):
+        options["max_completion_tokens"] = max_tokens
+        options["reasoning_effort"] = "none"
+        return options
+    options["max_tokens"] = max_tokens
+    if stop:
+        options["stop"] = stop
+    return options
+
+
 def generate(
     prompt_or_messages,
     *,
@@ -308,9 +334,7 @@ def generate(
     model_name = model or backend.model
     if not model_name:
         raise ValueError("no model name: set OPENAI_MODEL or pass model=... (the compatible server needs one)")
-    options = {"model": model_name, "messages": messages, "max_tokens": max_tokens, "temperature": temperature}
-    if stop:
-        options["stop"] = stop
+    options = request_options(backend.kind, model_name, messages, max_tokens, temperature, stop)
     started = time.perf_counter()
     try:
         try:
