@@ -592,6 +592,43 @@ def api_cost_table(workload: paradigm.FaqBotWorkload, prices, model: str, costs:
                         ).set_index("이름").round(2)
 
 
+# --- fine-tuning's lines from managed fine-tuning prices ----------------------------------
+
+# The lines of the seed's fine-tuning row that a managed fine-tuning API bills per token; the
+# rest (development, maintenance) is people's time and stays the seed's (or your) figure.
+FINETUNING_TOKEN_ITEMS = ("initial_training", "monthly_inference", "retraining")
+
+
+def finetuning_cost_override(workload: paradigm.FaqBotWorkload, prices, plan: paradigm.FineTunePlan | None = None,
+                             model: str = "gpt-4.1-mini") -> dict[str, dict[str, float]]:
+    """``cost_overrides`` that price fine-tuning's training, retraining and inference as a managed API (만원).
+
+    One training run (``paradigm.managed_training_usd``) for ``initial_training`` and for each
+    ``retraining``, and a month of calls to the fine-tuned model (``paradigm.managed_serving_usd``)
+    for ``monthly_inference``: the seed's 300만원 training and 150만원 a month of hosting assumed
+    rented GPUs, which a managed API replaces. Same workload and exchange rate as ``api_cost_override``.
+    """
+    plan = paradigm.FineTunePlan() if plan is None else plan
+    run = paradigm.usd_to_manwon(paradigm.managed_training_usd(plan, prices, model), prices)
+    serving = paradigm.usd_to_manwon(paradigm.managed_serving_usd(plan, workload, prices, model), prices)
+    return {"finetuning": {"initial_training": run, "monthly_inference": serving, "retraining": run}}
+
+
+def finetuning_cost_table(workload: paradigm.FaqBotWorkload, prices, plan: paradigm.FineTunePlan | None = None,
+                          model: str = "gpt-4.1-mini", costs: Costs | None = None):
+    """Every line of the seed's fine-tuning costs next to the managed-API figure, and where each number comes from."""
+    import pandas as pd
+
+    table = load_costs() if costs is None else costs
+    repriced = finetuning_cost_override(workload, prices, plan, model)["finetuning"]
+    rows = []
+    for item in table["finetuning"]:
+        priced = item.item in repriced
+        rows.append((COST_ITEM_LABELS.get(item.item, item.item), item.value, repriced.get(item.item, item.value),
+                     f"토큰 가격으로 계산 (prices.csv ft.{model}.*)" if priced else "원문 값 (사람의 시간, 가정)"))
+    return pd.DataFrame(rows, columns=["항목", "원문(만원)", "관리형 API(만원)", "근거"]).set_index("항목").round(2)
+
+
 # --- sensitivity ---------------------------------------------------------------------
 
 

@@ -83,6 +83,16 @@ def test_the_finetuning_threshold_is_the_cost_tables_up_front_cost():
     assert decide.finetuning_investment() == 500 + 300  # development + initial_training in data/roi/costs.csv
 
 
+def test_a_managed_fine_tuning_price_moves_the_budget_question():
+    """Question L reads the project's own cost table: with training re-priced, 600만원 can invest."""
+    managed = {"cost_overrides": {"finetuning": {"initial_training": 1.26}}}
+    assert decide.finetuning_investment(managed) == pytest.approx(501.26)
+    asked = project(needs_specialized_behavior=True, data_available=10_000, budget=600)
+    assert decide.decide(asked).path[-2:] == ["L", "M"]  # seed's table: 800만원 needed, cannot invest
+    assert decide.decide({**asked, **managed}).path[-2:] == ["L", "N"]  # managed API: fine-tuning fits the budget
+    assert decide.decide({**asked, **managed, "budget": 300}).path[-2:] == ["L", "M"]  # development alone is 500
+
+
 def test_missing_data_keeps_rag_and_says_why():
     decision = decide.decide(project(needs_external_knowledge=True, needs_specialized_behavior=True, data_available=2000))
     assert decision.choice_number == 2 and decision.path[-1] == "K"

@@ -311,6 +311,26 @@ def test_api_cost_override_from_token_prices_by_hand():
         roi.api_cost_override(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy", ("finetuning",))
 
 
+FT_PRICES = {**TOY_PRICES, **{p.item: p for p in (_price("ft.toy.training", 5.0), _price("ft.toy.input", 0.80),
+                                                     _price("ft.toy.output", 3.20))}}
+
+
+def test_finetuning_cost_override_from_managed_prices_by_hand():
+    workload = roi.api_workload(SEED_PROJECT)  # 1,000 requests a month
+    overrides = roi.finetuning_cost_override(workload, FT_PRICES, model="toy")["finetuning"]
+    # one run: 1,500 x 400 x 3 = 1.8M training tokens x 5 USD/1M = 9 USD x 1,400 = 12,600원 = 1.26만원
+    assert overrides["initial_training"] == pytest.approx(1.26) and overrides["retraining"] == pytest.approx(1.26)
+    # a month: 1,000 x (300 x 0.80 + 300 x 3.20) / 1e6 = 1.2 USD = 1,680원 = 0.168만원
+    assert overrides["monthly_inference"] == pytest.approx(0.168)
+    result = roi.calculate_ai_approach_roi("finetuning", {**SEED_PROJECT, "cost_overrides": {"finetuning": overrides}},
+                                           None, TOY_ASSUMPTIONS)
+    # development and maintenance stay the seed's: 500 + 1.26 + 12 x (0.168 + 100) + 2 x 1.26 retrainings
+    assert result["annual_cost"] == pytest.approx(500 + 1.26 + 12 * 100.168 + 2 * 1.26)
+    table = roi.finetuning_cost_table(workload, FT_PRICES, model="toy")
+    assert table.loc["초기 학습 (일회성)", "원문(만원)"] == 300 and table.loc["초기 학습 (일회성)", "관리형 API(만원)"] == 1.26
+    assert table.loc["개발비 (일회성)", "관리형 API(만원)"] == 500 and "가정" in table.loc["개발비 (일회성)", "근거"]
+
+
 # --- break-even and the value formula, as the notebook shows them ------------------------
 
 
