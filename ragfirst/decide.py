@@ -8,7 +8,7 @@ remaining questions after a "Yes" and combines every technique that applies.
 The answer numbers follow the seed's scenario options (``CHOICES``):
 1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
 Approach ids and Korean names are those of ``ragfirst.roi`` (``APPROACH_LABELS``),
-and the 10K data threshold is ``roi.data_target()`` (``finetuning.data_target``
+and the data threshold is ``roi.data_target(project=...)`` (the project's ``data_target``, else ``finetuning.data_target``
 in data/roi/assumptions.csv), so the two modules cannot disagree.
 """
 
@@ -165,7 +165,7 @@ def decide(project: Mapping[str, Any]) -> Decision:
         raise ProjectError(f"project['data_available']={data:g}: 0 이상의 건수가 필요합니다.")
     budget = check_budget(project["budget"])
     needed = finetuning_investment(project)
-    target = data_target()
+    target = data_target(project=project)
 
     steps = [Step("A", "", "")]
     techniques: list[str] = []
@@ -260,8 +260,8 @@ BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
     ChecklistItem("tools_not_enough", "Tool Use로 해결되지 않는가?", ("tool_use_insufficient",), _true("tool_use_insufficient")),
     ChecklistItem("specialized", "정말로 도메인-특화 행동이 필요한가?", ("needs_specialized_behavior",), _true("needs_specialized_behavior")),
     ChecklistItem("data_10k", "고품질 데이터 10,000+ 보유하고 있는가?", ("data_available",),
-                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(),
-                  "기준 건수는 data/roi/assumptions.csv의 finetuning.data_target에서 읽습니다 (ROI 모델과 같은 값)."),
+                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(project=p),
+                  "기준 건수는 프로젝트의 data_target, 없으면 data/roi/assumptions.csv의 finetuning.data_target입니다 (ROI 모델과 같은 값)."),
     ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
                   lambda p: check_budget(p["budget"]) >= finetuning_investment(p),
                   "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값으로 확인합니다."),

@@ -275,3 +275,11 @@ def test_cli_decide_on_the_shipped_yaml_via_the_installed_command():
     assert done.returncode == 0, done.stderr
     assert "추천: RAG (선택지 번호: 2)" in done.stdout
     assert "D. 외부 지식 필요? → Yes" in done.stdout
+
+
+def test_a_projects_data_target_moves_the_data_question():
+    asked = project(needs_specialized_behavior=True, data_available=1_500, budget=5_000)
+    assert decide.decide(asked).path[-2:] == ["J", "K"]  # the seed's 10K: not enough data
+    assert decide.decide({**asked, "data_target": 1_000}).path[-3:] == ["J", "L", "N"]  # LIMA's 1,000: enough
+    assert "data_10k" in decide.score_checklist("before_finetuning", asked).unchecked
+    assert "data_10k" in decide.score_checklist("before_finetuning", {**asked, "data_target": 1_000}).checked

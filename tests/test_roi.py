@@ -475,3 +475,26 @@ def test_cli_roi_on_the_shipped_yaml_via_the_installed_command():
     assert done.returncode == 0, done.stderr
     assert "추천: rag_system" in done.stdout
     assert "2,120" in done.stdout
+
+
+# --- the data threshold is an assumption a project may change ------------------------------
+
+
+def test_the_seeds_data_threshold_is_far_above_the_published_starting_points():
+    table = roi.load_assumptions()
+    assert table["finetuning.data_target"] == 10_000  # 원문 002's checklist
+    assert table["evidence.lima.examples"] == 1_000  # LIMA, arXiv:2305.11206
+    assert table["evidence.openai_sft.start_examples"] == 50  # OpenAI's guide
+    assert max(table["evidence.lima.examples"], table["evidence.openai_sft.start_examples"]) * 10 <= table["finetuning.data_target"]
+
+
+def test_a_projects_data_target_replaces_the_tables():
+    small = {**SEED_PROJECT, "data_available": 1_000}
+    seed = roi.calculate_ai_approach_roi("finetuning", small, None, TOY_ASSUMPTIONS)
+    lima = roi.calculate_ai_approach_roi("finetuning", {**small, "data_target": 1_000}, None, TOY_ASSUMPTIONS)
+    # the seed's 10K: 90% of the data missing costs 0.9 x data_penalty points; with LIMA's 1,000 nothing is missing
+    assert lima["expected_performance"] - seed["expected_performance"] == pytest.approx(0.9 * TOY_ASSUMPTIONS["finetuning.data_penalty"])
+    assert roi.data_target(TOY_ASSUMPTIONS, {"data_target": "1,000"}) == 1_000
+    assert roi.data_target(TOY_ASSUMPTIONS, {}) == 10_000
+    with pytest.raises(roi.ProjectError, match="data_target"):
+        roi.validate_project({**small, "data_target": 0}, TOY_ASSUMPTIONS)
