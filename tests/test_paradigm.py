@@ -378,8 +378,9 @@ def test_secondary_price_sources_say_so():
                  "api.gemini-3.5-flash-lite.input", "ft.gpt-4.1-mini.training", "ft.vertex.gemini-2.0-flash.training"):
         row = PRICES[item]
         assert row.source.startswith("secondary:") and "secondary source" in row.note, item
-    for item in ("gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour", "gpu.lambda.b200.gpu_hour"):
-        assert "NOT verified" in PRICES[item].note
+    for item in ("gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour", "gpu.lambda.b200.gpu_hour",
+                 "gpu.hyperstack.h200_sxm.gpu_hour"):
+        assert "NOT verified" in PRICES[item].note and PRICES[item].source.startswith("secondary:")
 
 
 # --- the source documents' tables ----------------------------------------------------------------------
