@@ -145,6 +145,10 @@ def test_request_options_for_reasoning_models_and_servers():
                          "max_completion_tokens": 64, "reasoning_effort": "none"}
     classic = llm.request_options("openai", "gpt-4o-mini", messages, 64, 0.0, ["\n"])
     assert classic["max_tokens"] == 64 and classic["stop"] == ["\n"] and "reasoning_effort" not in classic
+    older = llm.request_options("openai", "o4-mini", messages, 64, 0.0, ["\n"])
+    assert older == {"model": "o4-mini", "messages": messages, "max_completion_tokens": 64}
+    assert "reasoning_effort" not in llm.request_options("openai", "gpt-5-mini", messages, 64, 0.0)
+    assert llm.request_options("openai", "gpt-5.4-mini", messages, 64, 0.0)["reasoning_effort"] == "none"
     # a local or compatible server gets the classic arguments whatever the model is called
     local = llm.request_options("compatible", "gpt-6-luna", messages, 64, 0.0, None)
     assert local["max_tokens"] == 64 and "reasoning_effort" not in local and "stop" not in local
