@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ragfirst.config import REPO_ROOT, apply_offline_defaults, select_backend
+from ragfirst.config import DEFAULT_OPENAI_MODEL, REPO_ROOT, apply_offline_defaults, select_backend
 from ragfirst.hybrid.intent import IntentClassifier, embed_queries, evaluate
 from ragfirst.hybrid.measure import local_token_counter, measure_routes, pick_per_intent
 from ragfirst.hybrid.requests import REQUESTS_DIR, load_requests, load_split
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--requests", type=Path, default=REQUESTS_DIR / "heldout.jsonl", help="labelled request file (JSONL: id, text, intent)")
     parser.add_argument("--per-intent", type=int, default=5, help="requests per intent to run end to end (latency, tokens)")
-    parser.add_argument("--price-model", default="gpt-4o-mini", help="model whose data/prices.csv rows price the tokens")
+    parser.add_argument("--price-model", default=DEFAULT_OPENAI_MODEL, help="model whose data/prices.csv rows price the tokens")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="report directory")
     args = parser.parse_args(argv)
     apply_offline_defaults()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+# OpenAI's small model as of 2026-12 (data/prices.csv api.gpt-6-luna.*); gpt-4o-mini leaves the API on 2027-01-14.
+DEFAULT_OPENAI_MODEL = "gpt-6-luna"
 
 # Libraries that would otherwise phone home or fetch models from a hub.
 OFFLINE_ENV = {

@@ -8,7 +8,7 @@ remaining questions after a "Yes" and combines every technique that applies.
 The answer numbers follow the seed's scenario options (``CHOICES``):
 1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
 Approach ids and Korean names are those of ``ragfirst.roi`` (``APPROACH_LABELS``),
-and the 10K data threshold is ``roi.data_target()`` (``finetuning.data_target``
+and the data threshold is ``roi.data_target(project=...)`` (the project's ``data_target``, else ``finetuning.data_target``
 in data/roi/assumptions.csv), so the two modules cannot disagree.
 """
 
@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 from ragfirst.config import DATA_DIR
 from ragfirst.roi import (APPROACH_LABELS, HYBRID_LABEL, ProjectError, check_budget, check_known_fields, data_target,
-                          initial_cost, load_costs, load_project, parse_number)
+                          initial_cost, load_costs, load_project, parse_number, with_cost_overrides)
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,16 @@ def choice_number(approach: str) -> int:
     return next(n for n, a in CHOICE_APPROACHES.items() if a == approach)
 
 
-def finetuning_investment() -> float:
+def finetuning_investment(project: Mapping[str, Any] | None = None) -> float:
     """Up-front cost of fine-tuning in 만원, from the ROI cost table (development + initial training).
 
     The seed's checklist says "500만원 이상", but its own cost table adds 300 of
     initial training to the 500 of development; the table is the one source used.
+    The project's ``cost_overrides`` apply, so a project priced with a managed
+    fine-tuning API (``roi.finetuning_cost_override``) is asked about its own figure.
     """
-    return initial_cost(load_costs()["finetuning"])
+    overrides = (project or {}).get("cost_overrides")
+    return initial_cost(with_cost_overrides(load_costs(), overrides)["finetuning"])
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,8 @@ def decide(project: Mapping[str, Any]) -> Decision:
     if data < 0:
         raise ProjectError(f"project['data_available']={data:g}: 0 이상의 건수가 필요합니다.")
     budget = check_budget(project["budget"])
-    needed = finetuning_investment()
-    target = data_target()
+    needed = finetuning_investment(project)
+    target = data_target(project=project)
 
     steps = [Step("A", "", "")]
     techniques: list[str] = []
@@ -257,10 +260,10 @@ BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
     ChecklistItem("tools_not_enough", "Tool Use로 해결되지 않는가?", ("tool_use_insufficient",), _true("tool_use_insufficient")),
     ChecklistItem("specialized", "정말로 도메인-특화 행동이 필요한가?", ("needs_specialized_behavior",), _true("needs_specialized_behavior")),
     ChecklistItem("data_10k", "고품질 데이터 10,000+ 보유하고 있는가?", ("data_available",),
-                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(),
-                  "기준 건수는 data/roi/assumptions.csv의 finetuning.data_target에서 읽습니다 (ROI 모델과 같은 값)."),
+                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(project=p),
+                  "기준 건수는 프로젝트의 data_target, 없으면 data/roi/assumptions.csv의 finetuning.data_target입니다 (ROI 모델과 같은 값)."),
     ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
-                  lambda p: check_budget(p["budget"]) >= finetuning_investment(),
+                  lambda p: check_budget(p["budget"]) >= finetuning_investment(p),
                   "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값으로 확인합니다."),
     ChecklistItem("model_ops", "지속적인 모델 관리 리소스가 있는가?", ("has_model_ops_team",), _true("has_model_ops_team")),
     ChecklistItem("critical", "성능 개선이 비즈니스에 치명적으로 중요한가?", ("performance_critical",), _true("performance_critical")),

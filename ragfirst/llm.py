@@ -279,6 +279,37 @@ def _unavailable(error: Exception, backend: Backend, timeout: float, retries: in
     )
 
 
+# OpenAI's reasoning models take max_completion_tokens instead of max_tokens and refuse stop
+# sequences. Since GPT-5.1 they accept reasoning_effort="none", and honour temperature only then
+# (gpt-6-luna's model page: reasoning.effort none…max); older ones (o-series, gpt-5) take no temperature.
+REASONING_MODEL_PREFIXES = ("gpt-5", "gpt-6", "o1", "o3", "o4")
+NO_REASONING_MODEL_PREFIXES = ("gpt-5.", "gpt-6")
+
+
+def request_options(backend_kind: str, model: str, messages: list, max_tokens: int, temperature: float,
+                    stop: str | list[str] | None = None) -> dict:
+    """The chat.completions arguments for one backend and model.
+
+    Local and compatible servers, and OpenAI's older chat models, get the classic
+    ``max_tokens``, ``temperature`` and ``stop``. OpenAI's reasoning models get
+    ``max_completion_tokens`` and no ``stop`` (stop sequences exist for the local base model,
+    which would otherwise keep writing; a chat model ends its own turn). Those that can switch
+    reasoning off get ``reasoning_effort="none"`` so a short, deterministic answer stays short
+    and ``temperature`` is accepted; the others keep their default effort and temperature.
+    """
+    options = {"model": model, "messages": messages}
+    if backend_kind == "openai" and model.startswith(REASONING_MODEL_PREFIXES):
+        options["max_completion_tokens"] = max_tokens
+        if model.startswith(NO_REASONING_MODEL_PREFIXES):
+            options["reasoning_effort"] = "none"
+            options["temperature"] = temperature
+        return options
+    options.update(max_tokens=max_tokens, temperature=temperature)
+    if stop:
+        options["stop"] = stop
+    return options
+
+
 def generate(
     prompt_or_messages,
     *,
@@ -308,9 +339,7 @@ def generate(
     model_name = model or backend.model
     if not model_name:
         raise ValueError("no model name: set OPENAI_MODEL or pass model=... (the compatible server needs one)")
-    options = {"model": model_name, "messages": messages, "max_tokens": max_tokens, "temperature": temperature}
-    if stop:
-        options["stop"] = stop
+    options = request_options(backend.kind, model_name, messages, max_tokens, temperature, stop)
     started = time.perf_counter()
     try:
         try:

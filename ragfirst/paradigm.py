@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from ragfirst.config import DATA_DIR
+from ragfirst.config import DATA_DIR, DEFAULT_OPENAI_MODEL
 from ragfirst.sourced import SourcedTable, lookup, sourced_rows, value
 
 APPROACHES_CSV = DATA_DIR / "approaches.csv"
@@ -33,9 +33,12 @@ WON_PER_MANWON = 10_000
 
 GPUS = {
     "rtx4090": "RTX 4090 24GB",
+    "rtx5090": "RTX 5090 32GB",
     "a100_40gb": "A100 40GB",
     "a100_80gb": "A100 80GB",
     "h100_sxm": "H100 80GB",
+    "h200": "H200 141GB",
+    "b200": "B200 180GB",
 }
 
 DECODE_UNIT = "ms/토큰 (하한)"
@@ -178,7 +181,7 @@ def ms_per_token(weights_gb: float, bandwidth_gb_s: float) -> float:
     return weights_gb / bandwidth_gb_s * 1000
 
 
-def decode_time_table(facts: SourcedTable, sizes_billion=(7, 13, 70), gpus=("rtx4090", "a100_80gb", "h100_sxm")):
+def decode_time_table(facts: SourcedTable, sizes_billion=(7, 13, 70), gpus=("rtx5090", "a100_80gb", "h100_sxm", "b200")):
     """ms per token (lower bound) for int4 and fp16 weights on a few GPUs, one decimal."""
     import pandas as pd
 
@@ -218,6 +221,14 @@ def decode_floor(facts: SourcedTable, params_billion: float = 7, mode: str = "in
 # --- cost ---------------------------------------------------------------------------
 
 
+def _check_fields_non_negative(instance) -> None:
+    """Every field of a plan of assumptions is a finite number >= 0; the message names the field."""
+    for field in fields(instance):
+        number = getattr(instance, field.name)
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+            raise ValueError(f"{type(instance).__name__}.{field.name}={number!r}: 0 이상의 숫자가 필요합니다.")
+
+
 @dataclass(frozen=True)
 class FaqBotWorkload:
     """How much a FAQ bot talks in a month. Every field is an assumption to change."""
@@ -228,10 +239,7 @@ class FaqBotWorkload:
     output_tokens_per_request: float = 300  # a few sentences of answer
 
     def __post_init__(self):
-        for field in fields(self):
-            number = getattr(self, field.name)
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
-                raise ValueError(f"FaqBotWorkload.{field.name}={number!r}: 0 이상의 숫자가 필요합니다.")
+        _check_fields_non_negative(self)
 
     @property
     def requests_per_month(self) -> float:
@@ -326,7 +334,8 @@ GPU_DAY_SCENARIOS = {
     "lambda_a100_40gb": GpuDayScenario("8×A100 40GB 하루 (Lambda, 온디맨드)", "gpu.lambda.a100_sxm_40gb.gpu_hour", 8),
     "aws_p5": GpuDayScenario("8×H100 하루 (AWS p5, 온디맨드)", "gpu.aws.p5_48xlarge.hour", 1),
 }
-API_MODELS = ("gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini", "gpt-4o")
+# One small model per provider as of 2026-12 (data/prices.csv), and OpenAI's mid-size model.
+API_MODELS = (DEFAULT_OPENAI_MODEL, "claude-haiku-5-5", "gemini-3.5-flash-lite", "gpt-6.1-sol")
 
 
 def api_month_label(model: str) -> str:
@@ -372,7 +381,7 @@ class CostGap:
 
 
 def gpu_day_vs_api_month(prices: SourcedTable, workload: FaqBotWorkload,
-                         scenario: str = "aws_p4d", model: str = "gpt-4o-mini") -> CostGap:
+                         scenario: str = "aws_p4d", model: str = DEFAULT_OPENAI_MODEL) -> CostGap:
     """The headline comparison of notebook 01, looked up by keys, not by display labels."""
     gpu = gpu_day_usd(prices, scenario)
     api = api_monthly_cost_usd(workload, prices, model)
@@ -479,6 +488,139 @@ def llama2_compute_check(facts: SourcedTable) -> TrainingComputeCheck:
     return TrainingComputeCheck(flops, value(facts, "llama2_70b.gpu_hours"), value(facts, "gpu.a100.bf16_tflops"))
 
 
+# --- one workload, three ways to serve it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FineTunePlan:
+    """The training set and prompts of a fine-tuned FAQ bot. Every field is an assumption to change.
+
+    Why a prompt without passages: a fine-tuned model answers from its weights, so it is
+    sent the system prompt and the question only, not the retrieved documents RAG adds.
+    """
+
+    examples: float = 1500  # the startup scenario's 1,500 past inquiries (data/scenarios.yaml)
+    tokens_per_example: float = 400  # question + answer
+    epochs: float = 3
+    prompt_tokens_per_request: float = 300  # system prompt + question, no passages
+    retrains_per_year: float = 2  # the seed's cost table: retraining every 6 months
+
+    def __post_init__(self):
+        _check_fields_non_negative(self)
+
+    @property
+    def training_tokens(self) -> float:
+        """Tokens billed for one run: every example, every epoch."""
+        return self.examples * self.tokens_per_example * self.epochs
+
+    def serving_workload(self, workload: FaqBotWorkload) -> FaqBotWorkload:
+        """The same requests and answers, with the shorter prompt of a model that needs no passages."""
+        return replace(workload, input_tokens_per_request=self.prompt_tokens_per_request)
+
+
+def token_cost_usd(input_tokens: float, output_tokens: float, prices: SourcedTable, prefix: str) -> float:
+    """USD for tokens at the per-1M prices ``<prefix>.input`` / ``<prefix>.output`` (``api.gpt-6-luna``, ``ft.gpt-4.1-mini``)."""
+    return (input_tokens * value(prices, f"{prefix}.input") + output_tokens * value(prices, f"{prefix}.output")) / 1e6
+
+
+def managed_training_usd(plan: FineTunePlan, prices: SourcedTable, model: str = "gpt-4.1-mini") -> float:
+    """One managed fine-tuning run: training tokens x ``ft.<model>.training`` per 1M."""
+    return plan.training_tokens * value(prices, f"ft.{model}.training") / 1e6
+
+
+def managed_serving_usd(plan: FineTunePlan, workload: FaqBotWorkload, prices: SourcedTable,
+                        model: str = "gpt-4.1-mini") -> float:
+    """A month of calls to the fine-tuned model at ``ft.<model>.input/output``, prompts without passages."""
+    served = plan.serving_workload(workload)
+    return token_cost_usd(served.input_tokens_per_month, served.output_tokens_per_month, prices, f"ft.{model}")
+
+
+@dataclass(frozen=True)
+class OwnGpuPlan:
+    """Fine-tune an open model on rented GPUs and serve it on a rented GPU around the clock.
+
+    Training time is the 6ND compute of the run at the utilisation Llama 2's published
+    GPU-hours imply (``llama2_compute_check``), never less than ``minimum_hours`` (loading,
+    evaluating, one retry); LoRA skips the weight gradients, so 6ND overstates the compute a little.
+    """
+
+    params_billion: float = 7
+    train_price_item: str = "gpu.lambda.a100_sxm_40gb.gpu_hour"
+    train_gpus: int = 8  # Lambda sells its A100 by the 8-GPU instance
+    minimum_hours: float = 1
+    serve_price_item: str = "gpu.lambda.a10.gpu_hour"
+    serve_gpu: str = "a10"
+
+
+def own_gpu_training_hours(plan: OwnGpuPlan, tune: FineTunePlan, facts: SourcedTable) -> float:
+    """Wall-clock hours of one training run on ``plan.train_gpus`` A100s (at least ``minimum_hours``)."""
+    flops = training_flops(plan.params_billion * 1e9, tune.training_tokens, value(facts, "rule.training_flops_per_param_token"))
+    sustained = value(facts, "gpu.a100.bf16_tflops") * 1e12 * llama2_compute_check(facts).utilization * plan.train_gpus
+    return max(plan.minimum_hours, flops / sustained / 3600)
+
+
+def own_gpu_serving_usd(plan: OwnGpuPlan, facts: SourcedTable, prices: SourcedTable, days: float = 30) -> float:
+    """A month of one GPU rented around the clock; refuses a GPU the fp16 weights do not fit on."""
+    weights = memory_requirements(plan.params_billion, facts)["inference_fp16"]
+    capacity = value(facts, f"gpu.{plan.serve_gpu}.memory_gb")
+    if weights > capacity:
+        raise ValueError(f"{plan.params_billion:g}B fp16 가중치 {weights:g} GB는 gpu.{plan.serve_gpu} {capacity:g} GB에 들어가지 않습니다.")
+    return gpu_rental_usd(value(prices, plan.serve_price_item), HOURS_PER_DAY * days)
+
+
+@dataclass(frozen=True)
+class PathCost:
+    """One way to run the FAQ bot: what is paid once (and again at each retraining) and every month."""
+
+    key: str
+    label: str
+    one_off_usd: float
+    monthly_usd: float
+    retrain_usd: float  # per retraining; 0 for RAG, whose index is rebuilt for free
+    retrains_per_year: float
+    basis: str  # the price rows used
+
+    @property
+    def first_year_usd(self) -> float:
+        return self.one_off_usd + 12 * self.monthly_usd + self.retrains_per_year * self.retrain_usd
+
+
+def same_workload_paths(prices: SourcedTable, facts: SourcedTable, workload: FaqBotWorkload,
+                        tune: FineTunePlan = FineTunePlan(), own: OwnGpuPlan = OwnGpuPlan(),
+                        rag_model: str = DEFAULT_OPENAI_MODEL, ft_model: str = "gpt-4.1-mini") -> list[PathCost]:
+    """The FAQ bot served four ways for the same requests: the comparison of notebook 01, section 5.
+
+    RAG with today's default model and with the fine-tune's own base model (so the model is
+    not what differs), a managed fine-tune (pay per training token, run no GPU) and an open
+    model fine-tuned and served on rented GPUs. People, data preparation and evaluation are
+    left out of every row; they are the same order for both fine-tuning paths and larger than
+    any line here (notebook 04 puts them back).
+    """
+    rows = []
+    for model in dict.fromkeys((rag_model, ft_model)):
+        rows.append(PathCost(f"rag.{model}", f"RAG + API ({model})", 0.0, api_monthly_cost_usd(workload, prices, model),
+                             0.0, 0, f"api.{model}.input/output"))
+    run = managed_training_usd(tune, prices, ft_model)
+    rows.append(PathCost(f"managed.{ft_model}", f"관리형 파인튜닝 ({ft_model})", run,
+                         managed_serving_usd(tune, workload, prices, ft_model), run, tune.retrains_per_year,
+                         f"ft.{ft_model}.training/input/output"))
+    train = gpu_rental_usd(value(prices, own.train_price_item), own_gpu_training_hours(own, tune, facts), own.train_gpus)
+    rows.append(PathCost("own_gpu", f"자체 GPU ({own.params_billion:g}B LoRA, {GPUS.get(own.serve_gpu, own.serve_gpu.upper())} 상시 서빙)",
+                         train, own_gpu_serving_usd(own, facts, prices, workload.days_per_month), train, tune.retrains_per_year,
+                         f"{own.train_price_item}, {own.serve_price_item}"))
+    return rows
+
+
+def same_workload_table(paths: list[PathCost], prices: SourcedTable):
+    """``same_workload_paths`` as a Korean table: once, monthly, first year in USD and in won."""
+    import pandas as pd
+
+    frame = pd.DataFrame([(p.label, p.one_off_usd, p.monthly_usd, p.retrains_per_year, p.first_year_usd,
+                           format_krw(usd_to_manwon(p.first_year_usd, prices)), p.basis) for p in paths],
+                         columns=["경로", "학습 1회(USD)", "매월(USD)", "재학습(회/년)", "첫해 합계(USD)", "첫해 (읽기용)", "근거 (prices.csv)"])
+    return frame.set_index("경로").round({"학습 1회(USD)": 2, "매월(USD)": 2, "첫해 합계(USD)": 2})
+
+
 # --- the source documents' tables, restated -------------------------------------------------------
 
 
@@ -495,6 +637,8 @@ def load_approaches(path: Path = APPROACHES_CSV):
 
 
 PARADIGM_SOURCE = "원문 002 (docs/sources.md): 패러다임 변화 요약"
+# The seed wrote "2024"; the course checked the column against the tables of December 2026.
+PARADIGM_NOW = "2024년 이후 (2026년 12월 기준)"
 PARADIGM_SHIFT = {
     "2020–2022": {
         "주류": "파인튜닝",
@@ -503,7 +647,7 @@ PARADIGM_SHIFT = {
         "복잡도": "높음",
         "유연성": "낮음",
     },
-    "2024": {
+    PARADIGM_NOW: {
         "주류": "RAG + 도구 사용 + 프롬프트 엔지니어링",
         "사고방식": "기존 모델을 똑똑하게 활용하자",
         "비용": "낮음",
@@ -515,7 +659,7 @@ PARADIGM_CORE = "소유에서 활용으로"
 
 
 def paradigm_table():
-    """The 2020–2022 → 2024 summary of 원문 002, restated in the course's terms (aspects as rows)."""
+    """The 2020–2022 → 2024 summary of 원문 002, restated in the course's terms (aspects as rows), dated to the tables."""
     import pandas as pd
 
     frame = pd.DataFrame(PARADIGM_SHIFT)

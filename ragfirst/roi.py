@@ -184,8 +184,18 @@ def load_assumptions(path: Path = ASSUMPTIONS_CSV) -> dict[str, float]:
     return table
 
 
-def data_target(assumptions: Mapping[str, float] | None = None) -> float:
-    """Quality examples fine-tuning needs (the seed's 10K), from ``finetuning.data_target``: the one place it is set."""
+def data_target(assumptions: Mapping[str, float] | None = None, project: Mapping[str, Any] | None = None) -> float:
+    """Quality examples fine-tuning is assumed to need: the project's ``data_target`` if it sets one, else the table's.
+
+    The table's ``finetuning.data_target`` is the seed's 10K; published evidence starts far
+    lower (``evidence.*`` rows: LIMA's 1,000 curated examples, OpenAI's guide's 50), so it is an
+    assumption a project may change, and the ROI model, the flowchart and the checklist all read it here.
+    """
+    if project is not None and project.get("data_target") is not None:
+        target = parse_number(project["data_target"], "project_requirements['data_target']", "건")
+        if target <= 0:
+            raise ProjectError(f"project_requirements['data_target']={target:g}: 1 이상의 건수가 필요합니다.")
+        return target
     assumptions = load_assumptions() if assumptions is None else assumptions
     return assumptions["finetuning.data_target"]
 
@@ -242,6 +252,7 @@ class Project:
     cost_overrides: Mapping[str, Mapping[str, Any]]
     needs_external_knowledge: bool = False  # flowchart question D
     needs_realtime_tools: bool = False  # flowchart question F
+    data_target: float = math.nan  # examples fine-tuning is assumed to need; validate_project sets it (roi.data_target)
 
 
 REQUIRED_FIELDS = {
@@ -258,6 +269,7 @@ OPTIONAL_FIELDS = {
     "monthly_volume": "월 처리 건수 (건/월)",
     "cost_per_manual_handling": "사람이 한 건을 처리하는 비용 (만원/건)",
     "measured_performance": "직접 측정한 성능 {접근법: %}",
+    "data_target": "파인튜닝에 필요하다고 보는 고품질 데이터 건수 (없으면 data/roi/assumptions.csv의 finetuning.data_target)",
     "cost_overrides": "비용 항목 변경 {접근법: {항목: 만원}}",
     "needs_external_knowledge": "플로우차트 D: 외부 지식 필요? (true/false)",
     "needs_realtime_tools": "플로우차트 F: 실시간 데이터/도구 필요? (true/false)",
@@ -322,7 +334,7 @@ def validate_project(project: Mapping[str, Any], assumptions: Mapping[str, float
         if not isinstance(flags[name], bool):
             raise ProjectError(f"project_requirements['{name}']={flags[name]!r}: true 또는 false가 필요합니다.")
     return Project(domain, complexity, int(data), requirement, budget, volume, handling, measured,
-                   dict(project.get("cost_overrides") or {}), **flags)
+                   dict(project.get("cost_overrides") or {}), **flags, data_target=data_target(assumptions, project))
 
 
 def check_budget(value: Any) -> float:
@@ -373,8 +385,7 @@ def get_expected_performance(approach: str, project: Project, assumptions: Mappi
     if project.needs_realtime_tools and approach != "tool_use":
         performance -= assumptions["gap.realtime_tools"]
     if approach == "finetuning":
-        target = data_target(assumptions)
-        missing_share = max(0.0, 1 - project.data_available / target)
+        missing_share = max(0.0, 1 - project.data_available / project.data_target)
         performance -= assumptions["finetuning.data_penalty"] * missing_share
     return max(0.0, performance)
 
@@ -590,6 +601,43 @@ def api_cost_table(workload: paradigm.FaqBotWorkload, prices, model: str, costs:
                      now, now * paradigm.WON_PER_MANWON / requests))
     return pd.DataFrame(rows, columns=["이름", "항목", "원문(만원/월)", "원문(원/건)", f"{model}(만원/월)", f"{model}(원/건)"]
                         ).set_index("이름").round(2)
+
+
+# --- fine-tuning's lines from managed fine-tuning prices ----------------------------------
+
+# The lines of the seed's fine-tuning row that a managed fine-tuning API bills per token; the
+# rest (development, maintenance) is people's time and stays the seed's (or your) figure.
+FINETUNING_TOKEN_ITEMS = ("initial_training", "monthly_inference", "retraining")
+
+
+def finetuning_cost_override(workload: paradigm.FaqBotWorkload, prices, plan: paradigm.FineTunePlan | None = None,
+                             model: str = "gpt-4.1-mini") -> dict[str, dict[str, float]]:
+    """``cost_overrides`` that price fine-tuning's training, retraining and inference as a managed API (만원).
+
+    One training run (``paradigm.managed_training_usd``) for ``initial_training`` and for each
+    ``retraining``, and a month of calls to the fine-tuned model (``paradigm.managed_serving_usd``)
+    for ``monthly_inference``: the seed's 300만원 training and 150만원 a month of hosting assumed
+    rented GPUs, which a managed API replaces. Same workload and exchange rate as ``api_cost_override``.
+    """
+    plan = paradigm.FineTunePlan() if plan is None else plan
+    run = paradigm.usd_to_manwon(paradigm.managed_training_usd(plan, prices, model), prices)
+    serving = paradigm.usd_to_manwon(paradigm.managed_serving_usd(plan, workload, prices, model), prices)
+    return {"finetuning": {"initial_training": run, "monthly_inference": serving, "retraining": run}}
+
+
+def finetuning_cost_table(workload: paradigm.FaqBotWorkload, prices, plan: paradigm.FineTunePlan | None = None,
+                          model: str = "gpt-4.1-mini", costs: Costs | None = None):
+    """Every line of the seed's fine-tuning costs next to the managed-API figure, and where each number comes from."""
+    import pandas as pd
+
+    table = load_costs() if costs is None else costs
+    repriced = finetuning_cost_override(workload, prices, plan, model)["finetuning"]
+    rows = []
+    for item in table["finetuning"]:
+        priced = item.item in repriced
+        rows.append((COST_ITEM_LABELS.get(item.item, item.item), item.value, repriced.get(item.item, item.value),
+                     f"토큰 가격으로 계산 (prices.csv ft.{model}.*)" if priced else "원문 값 (사람의 시간, 가정)"))
+    return pd.DataFrame(rows, columns=["항목", "원문(만원)", "관리형 API(만원)", "근거"]).set_index("항목").round(2)
 
 
 # --- sensitivity ---------------------------------------------------------------------

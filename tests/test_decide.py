@@ -83,6 +83,16 @@ def test_the_finetuning_threshold_is_the_cost_tables_up_front_cost():
     assert decide.finetuning_investment() == 500 + 300  # development + initial_training in data/roi/costs.csv
 
 
+def test_a_managed_fine_tuning_price_moves_the_budget_question():
+    """Question L reads the project's own cost table: with training re-priced, 600만원 can invest."""
+    managed = {"cost_overrides": {"finetuning": {"initial_training": 1.26}}}
+    assert decide.finetuning_investment(managed) == pytest.approx(501.26)
+    asked = project(needs_specialized_behavior=True, data_available=10_000, budget=600)
+    assert decide.decide(asked).path[-2:] == ["L", "M"]  # seed's table: 800만원 needed, cannot invest
+    assert decide.decide({**asked, **managed}).path[-2:] == ["L", "N"]  # managed API: fine-tuning fits the budget
+    assert decide.decide({**asked, **managed, "budget": 300}).path[-2:] == ["L", "M"]  # development alone is 500
+
+
 def test_missing_data_keeps_rag_and_says_why():
     decision = decide.decide(project(needs_external_knowledge=True, needs_specialized_behavior=True, data_available=2000))
     assert decision.choice_number == 2 and decision.path[-1] == "K"
@@ -265,3 +275,11 @@ def test_cli_decide_on_the_shipped_yaml_via_the_installed_command():
     assert done.returncode == 0, done.stderr
     assert "추천: RAG (선택지 번호: 2)" in done.stdout
     assert "D. 외부 지식 필요? → Yes" in done.stdout
+
+
+def test_a_projects_data_target_moves_the_data_question():
+    asked = project(needs_specialized_behavior=True, data_available=1_500, budget=5_000)
+    assert decide.decide(asked).path[-2:] == ["J", "K"]  # the seed's 10K: not enough data
+    assert decide.decide({**asked, "data_target": 1_000}).path[-3:] == ["J", "L", "N"]  # LIMA's 1,000: enough
+    assert "data_10k" in decide.score_checklist("before_finetuning", asked).unchecked
+    assert "data_10k" in decide.score_checklist("before_finetuning", {**asked, "data_target": 1_000}).checked

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ragfirst import llm, llm_server
+from ragfirst import config, llm, llm_server
 
 # Generation on a shared 2-core machine can be slow; these tests check behaviour, not speed.
 GEN = {"timeout": 600, "max_retries": 0}
@@ -124,6 +124,34 @@ def test_cost_comes_from_the_price_table():
     assert llm.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
     unknown, note = llm.estimate_cost("llama3.2", "compatible", 10, 10)
     assert unknown is None and "llama3.2" in note
+
+
+def test_the_default_model_is_priced_and_dated_model_names_find_it():
+    # data/prices.csv: gpt-6-luna 0.10 USD in / 0.50 USD out per 1M tokens (OpenAI's model page).
+    cost, note = llm.estimate_cost(config.DEFAULT_OPENAI_MODEL, "openai", 2_000_000, 1_000_000)
+    assert config.DEFAULT_OPENAI_MODEL == "gpt-6-luna"
+    assert cost == pytest.approx(0.20 + 0.50)
+    assert "developers.openai.com" in note and "2026-09-22" in note
+    assert llm.estimate_cost("gpt-6-luna-2026-09-22", "openai", 2_000_000, 1_000_000)[0] == pytest.approx(0.70)
+    # embedding and fine-tuning rows are not chat models: they must not become one
+    assert llm.price_for("text-embedding-3-small", "openai") is None
+    assert llm.price_for("gpt-4.1-mini", "openai").input_per_1m == 0.40  # the base model, not the fine-tune
+
+
+def test_request_options_for_reasoning_models_and_servers():
+    messages = [{"role": "user", "content": "안녕하세요"}]
+    reasoning = llm.request_options("openai", "gpt-6-luna", messages, 64, 0.0, ["\n"])
+    assert reasoning == {"model": "gpt-6-luna", "messages": messages, "temperature": 0.0,
+                         "max_completion_tokens": 64, "reasoning_effort": "none"}
+    classic = llm.request_options("openai", "gpt-4o-mini", messages, 64, 0.0, ["\n"])
+    assert classic["max_tokens"] == 64 and classic["stop"] == ["\n"] and "reasoning_effort" not in classic
+    older = llm.request_options("openai", "o4-mini", messages, 64, 0.0, ["\n"])
+    assert older == {"model": "o4-mini", "messages": messages, "max_completion_tokens": 64}
+    assert "reasoning_effort" not in llm.request_options("openai", "gpt-5-mini", messages, 64, 0.0)
+    assert llm.request_options("openai", "gpt-5.4-mini", messages, 64, 0.0)["reasoning_effort"] == "none"
+    # a local or compatible server gets the classic arguments whatever the model is called
+    local = llm.request_options("compatible", "gpt-6-luna", messages, 64, 0.0, None)
+    assert local["max_tokens"] == 64 and "reasoning_effort" not in local and "stop" not in local
 
 
 def test_usage_log_totals():

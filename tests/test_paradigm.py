@@ -165,11 +165,15 @@ def test_gpus_needed_is_a_ceiling_without_float_noise():
 
 def test_gpu_count_table_by_hand():
     full = paradigm.gpu_count_table(FACTS, "full_finetune")
-    assert full.loc["7B"].to_dict() == {"RTX 4090 24GB": 5, "A100 40GB": 3, "A100 80GB": 2, "H100 80GB": 2}  # 112 GB
+    assert full.loc["7B"].to_dict() == {"RTX 4090 24GB": 5, "RTX 5090 32GB": 4, "A100 40GB": 3, "A100 80GB": 2,
+                                        "H100 80GB": 2, "H200 141GB": 1, "B200 180GB": 1}  # 112 GB
     assert full.loc["70B", "A100 80GB"] == 14  # 1120 / 80
     assert full.loc["175B", "A100 40GB"] == 70  # 2800 / 40
     infer = paradigm.gpu_count_table(FACTS, "inference_fp16")
     assert infer.loc["70B", "RTX 4090 24GB"] == 6  # 140 / 24 = 5.83
+    # 01 section 4.2: 13B fp16 (26 GB) does not fit a 24 GB RTX 4090 but fits the 32 GB RTX 5090
+    assert (infer.loc["13B", "RTX 4090 24GB"], infer.loc["13B", "RTX 5090 32GB"]) == (2, 1)
+    assert infer.loc["70B", "H200 141GB"] == 1  # 140 / 141
     with pytest.raises(ValueError, match="mode="):
         paradigm.gpu_count_table(FACTS, "pretraining")
 
@@ -186,6 +190,8 @@ def test_ms_per_token_and_decode_table():
     assert table.columns.name == "ms/토큰 (하한)"
     assert table.loc["7B int4", "H100 80GB"] == 1.0  # 3.5 / 3350 s = 1.045 ms
     assert table.loc["70B fp16", "A100 80GB"] == 68.7  # 140 / 2039 s = 68.66 ms
+    assert table.loc["13B fp16", "RTX 5090 32GB"] == 14.5  # 26 / 1792 s = 14.51 ms
+    assert table.loc["70B fp16", "B200 180GB"] == 17.5  # 140 / 8000 s
     with pytest.raises(ValueError):
         paradigm.ms_per_token(1, 0)
 
@@ -209,7 +215,8 @@ def test_qlora_paper_check_by_hand():
 
 
 def test_gpu_memory_lines_merge_equal_sizes():
-    assert paradigm.gpu_memory_lines(FACTS) == {"RTX 4090 24GB": 24, "A100 40GB": 40, "A100/H100 80GB": 80}
+    assert paradigm.gpu_memory_lines(FACTS) == {"RTX 4090 24GB": 24, "RTX 5090 32GB": 32, "A100 40GB": 40,
+                                                 "A100/H100 80GB": 80, "H200 141GB": 141, "B200 180GB": 180}
 
 
 # --- cost ---------------------------------------------------------------------------------
@@ -239,9 +246,11 @@ def test_currency_and_rental():
 
 def test_cost_comparison_by_hand():
     costs = paradigm.cost_comparison(PRICES, paradigm.FaqBotWorkload())
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "USD"] == 12.15
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "원화 (읽기용)"] == "약 1.7만 원"
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-4o-mini)", "만원"] == 1.7  # 12.15 x 1400 = 17,010원
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "USD"] == 9.0  # 45 x 0.10 + 9 x 0.50
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "원화 (읽기용)"] == "약 1.3만 원"
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "만원"] == 1.3  # 9 x 1400 = 12,600원
+    assert costs.loc["FAQ 봇 API 한 달 (gpt-6.1-sol)", "USD"] == 180.0  # 45 x 2 + 9 x 10
+    assert costs.loc["FAQ 봇 API 한 달 (gemini-3.5-flash-lite)", "USD"] == 36.0  # 45 x 0.30 + 9 x 2.50
     assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "USD"] == 526.98  # 21.957642 x 24 = 526.983
     assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "만원"] == 73.8  # 737,776원
     assert costs.loc["8×A100 40GB 하루 (Lambda, 온디맨드)", "USD"] == 382.08
@@ -277,8 +286,8 @@ def test_training_flops_and_llama2_compute_check_by_hand():
 def test_gpu_day_vs_api_month_by_hand():
     gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload())
     assert gap.gpu_day_usd == pytest.approx(21.957642 * 24)  # 526.98
-    assert gap.api_month_usd == pytest.approx(12.15)
-    assert gap.ratio == pytest.approx(526.983408 / 12.15)  # 43.4
+    assert gap.api_month_usd == pytest.approx(9.0)  # gpt-6-luna, the default: 45 x 0.10 + 9 x 0.50
+    assert gap.ratio == pytest.approx(526.983408 / 9.0)  # 58.6
     lambda_gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), "lambda_a100_40gb", "gpt-4o")
     assert lambda_gap.ratio == pytest.approx(1.99 * 8 * 24 / 202.5)  # 1.89
     with pytest.raises(ValueError, match="scenario="):
@@ -364,11 +373,14 @@ def test_assumed_items():
 
 def test_secondary_price_sources_say_so():
     for item in ("gpu.aws.p4d_24xlarge.hour", "gpu.aws.p5_48xlarge.hour", "gpu.lambda.a100_sxm_40gb.gpu_hour",
-                 "gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour"):
+                 "gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour", "gpu.lambda.b200.gpu_hour",
+                 "gpu.lambda.a10.gpu_hour", "api.gpt-6.1-sol.input", "api.claude-haiku-5-5.input",
+                 "api.gemini-3.5-flash-lite.input", "ft.gpt-4.1-mini.training", "ft.vertex.gemini-2.0-flash.training"):
         row = PRICES[item]
         assert row.source.startswith("secondary:") and "secondary source" in row.note, item
-    for item in ("gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour"):
-        assert "NOT verified" in PRICES[item].note
+    for item in ("gpu.lambda.a100_sxm_80gb.gpu_hour", "gpu.lambda.h100_sxm.gpu_hour", "gpu.lambda.b200.gpu_hour",
+                 "gpu.hyperstack.h200_sxm.gpu_hour"):
+        assert "NOT verified" in PRICES[item].note and PRICES[item].source.startswith("secondary:")
 
 
 # --- the source documents' tables ----------------------------------------------------------------------
@@ -376,10 +388,80 @@ def test_secondary_price_sources_say_so():
 
 def test_paradigm_table_and_checklist_preview():
     table = paradigm.paradigm_table()
-    assert list(table.columns) == ["2020–2022", "2024"]
+    assert list(table.columns) == ["2020–2022", "2024년 이후 (2026년 12월 기준)"]
     assert table.loc["주류", "2020–2022"] == "파인튜닝"
-    assert table.loc["주류", "2024"] == "RAG + 도구 사용 + 프롬프트 엔지니어링"
+    assert table.loc["주류", paradigm.PARADIGM_NOW] == "RAG + 도구 사용 + 프롬프트 엔지니어링"
     assert paradigm.PARADIGM_CORE == "소유에서 활용으로"
     preview = paradigm.checklist_preview()
     assert len(preview) == 11  # 원문 002: 8 questions before fine-tuning + 3 alternatives
     assert preview.loc[("파인튜닝 전에 확인", 5), "항목 (원문)"] == "☐ 고품질 데이터 10,000+ 보유하고 있는가?"
+
+
+# --- as of December 2026: dated rows and the models the course uses ------------------------------------
+
+
+@pytest.mark.parametrize("table", [PRICES, FACTS], ids=["prices.csv", "compute.csv"])
+def test_rows_before_june_2025_are_labelled_historical(table):
+    """Data/README.md: every row is current (2025-06 or later) or says it is a historical fact."""
+    for row in table.values():
+        if row.date < dt.date(2025, 6, 1):
+            assert row.note.startswith("historical"), (row.item, row.date)
+
+
+def test_the_default_model_and_the_compared_models_are_current_and_priced():
+    from ragfirst.config import DEFAULT_OPENAI_MODEL
+
+    for model in (DEFAULT_OPENAI_MODEL, *paradigm.API_MODELS):
+        for side in ("input", "output"):
+            row = PRICES[f"api.{model}.{side}"]
+            assert row.date >= dt.date(2025, 6, 1) and not row.note.startswith("historical"), row.item
+    assert paradigm.API_MODELS[0] == DEFAULT_OPENAI_MODEL
+
+
+# --- one workload, three ways ----------------------------------------------------------------------
+
+
+def test_fine_tune_plan_by_hand():
+    plan = paradigm.FineTunePlan()
+    assert plan.training_tokens == 1_800_000  # 1,500 examples x 400 tokens x 3 epochs
+    assert plan.serving_workload(paradigm.FaqBotWorkload()).input_tokens_per_request == 300
+    for bad in (-1, float("inf"), "many", True):
+        with pytest.raises(ValueError, match="FineTunePlan.epochs"):
+            paradigm.FineTunePlan(epochs=bad)
+
+
+def test_managed_fine_tuning_by_hand():
+    plan, workload = paradigm.FineTunePlan(), paradigm.FaqBotWorkload()
+    assert paradigm.managed_training_usd(plan, PRICES) == pytest.approx(9.0)  # 1.8M x 5.00 / 1M
+    # 30,000 requests x (300 x 0.80 + 300 x 3.20) / 1M = 36 USD: no passages, fine-tuned prices
+    assert paradigm.managed_serving_usd(plan, workload, PRICES) == pytest.approx(36.0)
+
+
+def test_own_gpu_training_and_serving_by_hand():
+    own, plan = paradigm.OwnGpuPlan(), paradigm.FineTunePlan()
+    # 6 x 7e9 x 1.8e6 = 7.56e16 FLOP on 8 A100s at Llama 2's implied utilisation: about 70 s, so the 1 h floor
+    seconds = 7.56e16 / (312e12 * paradigm.llama2_compute_check(FACTS).utilization * 8)
+    assert 60 < seconds < 80
+    assert paradigm.own_gpu_training_hours(own, plan, FACTS) == 1
+    big = paradigm.FineTunePlan(examples=1_500_000)  # 1000x the data: about 19.6 hours
+    assert paradigm.own_gpu_training_hours(own, big, FACTS) == pytest.approx(seconds * 1000 / 3600)
+    assert paradigm.own_gpu_serving_usd(own, FACTS, PRICES) == pytest.approx(1.29 * 24 * 30)  # 928.8
+    with pytest.raises(ValueError, match="13B fp16"):  # 26 GB of weights on a 24 GB A10
+        paradigm.own_gpu_serving_usd(paradigm.OwnGpuPlan(params_billion=13), FACTS, PRICES)
+
+
+def test_same_workload_paths_by_hand_and_who_wins():
+    paths = {p.key: p for p in paradigm.same_workload_paths(PRICES, FACTS, paradigm.FaqBotWorkload())}
+    assert list(paths) == ["rag.gpt-6-luna", "rag.gpt-4.1-mini", "managed.gpt-4.1-mini", "own_gpu"]
+    assert paths["rag.gpt-6-luna"].first_year_usd == pytest.approx(12 * 9.0)
+    assert paths["rag.gpt-4.1-mini"].monthly_usd == pytest.approx(45 * 0.40 + 9 * 1.60)  # 32.4
+    assert paths["managed.gpt-4.1-mini"].first_year_usd == pytest.approx(9 + 12 * 36 + 2 * 9)  # 459
+    assert paths["own_gpu"].first_year_usd == pytest.approx(8 * 1.99 * 3 + 12 * 928.8)  # 11,193.36
+    # The claims notebook 01 makes from this table: RAG with today's small model is cheapest; with the
+    # fine-tune's own base model RAG and the managed fine-tune cost the same order; own GPUs cost 10x more.
+    order = sorted(paths.values(), key=lambda p: p.first_year_usd)
+    assert [p.key for p in order] == ["rag.gpt-6-luna", "rag.gpt-4.1-mini", "managed.gpt-4.1-mini", "own_gpu"]
+    assert paths["managed.gpt-4.1-mini"].first_year_usd / paths["rag.gpt-4.1-mini"].first_year_usd < 1.5
+    assert paths["own_gpu"].first_year_usd > 10 * paths["managed.gpt-4.1-mini"].first_year_usd
+    table = paradigm.same_workload_table(list(paths.values()), PRICES)
+    assert table.loc["관리형 파인튜닝 (gpt-4.1-mini)", "첫해 (읽기용)"] == "약 64만 원"  # 459 x 1400 = 642,600원

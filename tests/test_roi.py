@@ -311,6 +311,26 @@ def test_api_cost_override_from_token_prices_by_hand():
         roi.api_cost_override(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy", ("finetuning",))
 
 
+FT_PRICES = {**TOY_PRICES, **{p.item: p for p in (_price("ft.toy.training", 5.0), _price("ft.toy.input", 0.80),
+                                                     _price("ft.toy.output", 3.20))}}
+
+
+def test_finetuning_cost_override_from_managed_prices_by_hand():
+    workload = roi.api_workload(SEED_PROJECT)  # 1,000 requests a month
+    overrides = roi.finetuning_cost_override(workload, FT_PRICES, model="toy")["finetuning"]
+    # one run: 1,500 x 400 x 3 = 1.8M training tokens x 5 USD/1M = 9 USD x 1,400 = 12,600원 = 1.26만원
+    assert overrides["initial_training"] == pytest.approx(1.26) and overrides["retraining"] == pytest.approx(1.26)
+    # a month: 1,000 x (300 x 0.80 + 300 x 3.20) / 1e6 = 1.2 USD = 1,680원 = 0.168만원
+    assert overrides["monthly_inference"] == pytest.approx(0.168)
+    result = roi.calculate_ai_approach_roi("finetuning", {**SEED_PROJECT, "cost_overrides": {"finetuning": overrides}},
+                                           None, TOY_ASSUMPTIONS)
+    # development and maintenance stay the seed's: 500 + 1.26 + 12 x (0.168 + 100) + 2 x 1.26 retrainings
+    assert result["annual_cost"] == pytest.approx(500 + 1.26 + 12 * 100.168 + 2 * 1.26)
+    table = roi.finetuning_cost_table(workload, FT_PRICES, model="toy")
+    assert table.loc["초기 학습 (일회성)", "원문(만원)"] == 300 and table.loc["초기 학습 (일회성)", "관리형 API(만원)"] == 1.26
+    assert table.loc["개발비 (일회성)", "관리형 API(만원)"] == 500 and "가정" in table.loc["개발비 (일회성)", "근거"]
+
+
 # --- break-even and the value formula, as the notebook shows them ------------------------
 
 
@@ -455,3 +475,26 @@ def test_cli_roi_on_the_shipped_yaml_via_the_installed_command():
     assert done.returncode == 0, done.stderr
     assert "추천: rag_system" in done.stdout
     assert "2,120" in done.stdout
+
+
+# --- the data threshold is an assumption a project may change ------------------------------
+
+
+def test_the_seeds_data_threshold_is_far_above_the_published_starting_points():
+    table = roi.load_assumptions()
+    assert table["finetuning.data_target"] == 10_000  # 원문 002's checklist
+    assert table["evidence.lima.examples"] == 1_000  # LIMA, arXiv:2305.11206
+    assert table["evidence.openai_sft.start_examples"] == 50  # OpenAI's guide
+    assert max(table["evidence.lima.examples"], table["evidence.openai_sft.start_examples"]) * 10 <= table["finetuning.data_target"]
+
+
+def test_a_projects_data_target_replaces_the_tables():
+    small = {**SEED_PROJECT, "data_available": 1_000}
+    seed = roi.calculate_ai_approach_roi("finetuning", small, None, TOY_ASSUMPTIONS)
+    lima = roi.calculate_ai_approach_roi("finetuning", {**small, "data_target": 1_000}, None, TOY_ASSUMPTIONS)
+    # the seed's 10K: 90% of the data missing costs 0.9 x data_penalty points; with LIMA's 1,000 nothing is missing
+    assert lima["expected_performance"] - seed["expected_performance"] == pytest.approx(0.9 * TOY_ASSUMPTIONS["finetuning.data_penalty"])
+    assert roi.data_target(TOY_ASSUMPTIONS, {"data_target": "1,000"}) == 1_000
+    assert roi.data_target(TOY_ASSUMPTIONS, {}) == 10_000
+    with pytest.raises(roi.ProjectError, match="data_target"):
+        roi.validate_project({**small, "data_target": 0}, TOY_ASSUMPTIONS)
