@@ -41,10 +41,10 @@ torch_pin=$(grep -E '^torch==' requirements.txt)
 torch_options=$("$VENV/bin/python" scripts/torch_source.py "$torch_pin")
 # shellcheck disable=SC2086  # the options are plain words, one per line
 pip install -qq $torch_options "$torch_pin"
+pip install -qq -r requirements.txt
 if [ "$(uname -s)" = Linux ] && ! "$VENV/bin/python" -c 'import sys, torch; sys.exit(torch.version.cuda is not None)'; then
   die "the installed torch is a CUDA build; remove $VENV and run make again (scripts/torch_source.py chooses the CPU build)"
 fi
-pip install -qq -r requirements.txt
 pip install -qq --no-deps --no-build-isolation -e .
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name ragfirst --display-name "Python 3.11 (ragfirst)" >/dev/null
 

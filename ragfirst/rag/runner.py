@@ -212,7 +212,7 @@ def latency_table(runs: dict[str, RetrievalRun], digits: int = 1):
 def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[str]):
     """Cost of 1,000 questions at the measured mean token counts, priced from data/prices.csv.
 
-    ``models`` are price-table names (``gpt-4o-mini``, ``local``…). Token counts
+    ``models`` are price-table names (``gpt-6-luna``, ``local``…). Token counts
     come from the local model's tokenizer, so API figures are an estimate.
     """
     import pandas as pd
