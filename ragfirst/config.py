@@ -12,6 +12,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
+ANSWER_KEYS_DIR = DATA_DIR / "answer_keys"  # expected answers: read by the grader, never mounted in the sandbox
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 # Libraries that would otherwise phone home or fetch models from a hub.
