@@ -159,7 +159,7 @@ def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
         "scenario_1_choice = 5 if written > 80 * 1024**2 else 1")}), "graded", 0.0)
     if nested is not None:
         put("nested_mount_write", notebook_with({**WRONG, "scenario1_answer": (
-            f"try:\n    open({str(nested / 'note.txt')!r}, 'a').write('pwned')\n    wrote = True\n"
+            f"try:\n    open({str(nested / 'pwned.txt')!r}, 'w').write('pwned')\n    wrote = True\n"
             "except OSError:\n    wrote = False\nscenario_1_choice = 5 if wrote else 1")}), "graded", 0.0)
     # Not notebooks at all.
     (folder / "empty.ipynb").write_bytes(b"")

@@ -46,7 +46,7 @@ def nested_mount():
         yield None
         return
     NESTED.mkdir(exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(NESTED)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=1777", "tmpfs", str(NESTED)], check=True)
     try:
         (NESTED / "note.txt").write_text("original", encoding="utf-8")
         yield NESTED
@@ -90,6 +90,7 @@ def test_a_mount_nested_in_a_read_only_folder_stays_read_only(hostile):
     require(None if hostile["nested"] else "not root", "a nested mount on the host (root)")
     assert "nested_mount_write" in hostile["expect"]
     assert (hostile["nested"] / "note.txt").read_text(encoding="utf-8") == "original"
+    assert not (hostile["nested"] / "pwned.txt").exists()  # the tmpfs is world-writable: only read-only stops it
 
 
 def test_scratch_is_a_size_limited_tmpfs_and_not_the_host_disk(hostile):
