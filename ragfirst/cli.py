@@ -35,8 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, help="memory cap per kernel in MB (default: grading.sandbox.Limits, 2048)")
     grade.set_defaults(run="ragfirst.grading.grader:run_cli")
     # llm (issue 3): the local OpenAI-compatible server (start, status, stop)
-    llm_cmd = sub.add_parser("llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1)")
-    llm_cmd.add_argument("action", choices=["start", "status", "stop"])
+    llm_cmd = sub.add_parser(
+        "llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1, bearer token)",
+        description="start: a server that outlives this command; it stops with 'ragfirst llm stop' or after "
+                    "RAGFIRST_LLM_IDLE_TIMEOUT seconds without requests (default 1800; 0 = never). "
+                    "Its bearer token is in the cache's llm_server/state.json (mode 0600).")
+    llm_cmd.add_argument("action", choices=["start", "status", "stop"],
+                         help="start (until stopped or idle for RAGFIRST_LLM_IDLE_TIMEOUT s), status, or stop")
     llm_cmd.set_defaults(run="ragfirst.llm_server:run_cli")
     # index / ask (issue 3): the RAG pipeline over data/corpus or a folder of .md/.txt files
     index = sub.add_parser("index", help="build or refresh the search index (idempotent)")
