@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("path", nargs="?", default=None, help="folder of .md/.txt documents (default: data/corpus)")
     index.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
     index.add_argument("--json", action="store_true", help="print the indexing report as JSON")
+    index.add_argument("--follow-symlinks", action="store_true",
+                       help="index files reached through symbolic links (skipped with a warning by default)")
+    index.add_argument("--max-files", type=int, help="stop when the folder holds more documents (default: rag.corpus.MAX_FILES, 5000)")
+    index.add_argument("--max-mb", type=float, help="stop when the documents total more MB (default: rag.corpus.MAX_TOTAL_BYTES, 50 MB)")
     index.set_defaults(run="ragfirst.rag.commands:run_index")
     ask = sub.add_parser("ask", help="answer a question from the indexed documents, with sources")
     ask.add_argument("question", help='the question in Korean, e.g. "배송비는 얼마인가요?"')
