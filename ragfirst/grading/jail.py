@@ -21,6 +21,7 @@ read-only and ``/sys`` is not mounted.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import pwd
@@ -121,27 +122,41 @@ def sandbox_problem() -> str | None:
 
 
 _SLOTS_LOCK = threading.Lock()
-_SLOTS_USED: set[int] = set()
+LOCK_DIR = Path("/run/ragfirst-sandbox")  # root only: one lock file per uid lent to a kernel
+
+
+def _lock_uid(uid: int) -> int | None:
+    """An open, exclusively locked file for ``uid`` (other grader processes skip it), or None if taken."""
+    LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+    if LOCK_DIR.stat().st_uid != 0:
+        raise SandboxUnavailable(f"{LOCK_DIR} is not owned by root; remove it and grade again")
+    fd = os.open(LOCK_DIR / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 @contextmanager
 def identity() -> Iterator[Identity]:
-    """The identity for one kernel; as root, a uid no other running kernel has."""
+    """The identity for one kernel; as root, a uid no other running kernel has, in this process or another."""
     if os.geteuid() != 0:
         yield Identity(True, os.geteuid(), 0, 0)
         return
-    with _SLOTS_LOCK:
-        free = [slot for slot in range(MAX_KERNELS) if slot not in _SLOTS_USED]
-        if not free:
-            raise SandboxUnavailable(f"more than {MAX_KERNELS} sandboxed kernels at once")
-        slot = free[0]
-        _SLOTS_USED.add(slot)
-    uid = _first_uid() + slot
+    first = _first_uid()
+    with _SLOTS_LOCK:  # flock is per open file: two threads could otherwise both lock the same uid
+        for uid in range(first, first + MAX_KERNELS):
+            fd = _lock_uid(uid)
+            if fd is not None:
+                break
+        else:
+            raise SandboxUnavailable(f"more than {MAX_KERNELS} sandboxed kernels at once (uids {first}…)")
     try:
         yield Identity(False, uid, uid, uid)
     finally:
-        with _SLOTS_LOCK:
-            _SLOTS_USED.discard(slot)
+        os.close(fd)  # releases the lock
 
 
 def unshare_command(who: Identity) -> list[str]:

@@ -131,9 +131,11 @@ class SandboxedKernel:
         self.client = None
         self.stderr_path = self.workdir / "kernel.stderr"
         self._leases = ExitStack()  # the uid lent to this kernel (root grader) until shutdown
+        self._zmq = None
 
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> None:
+        import zmq
         from jupyter_client import BlockingKernelClient
         from jupyter_client.connect import write_connection_file
 
@@ -157,7 +159,11 @@ class SandboxedKernel:
         comm = self._wait_for_sockets()
         host_file = self.workdir / "host-connection.json"
         write_connection_file(str(host_file), ip=str(comm / "k"), transport="ipc", key=key, **PORTS)
-        self.client = BlockingKernelClient(connection_file=str(host_file))
+        # No reconnects: the student's code could swap a socket in /comm for a symlink to a host socket,
+        # and a reconnect through /proc/<pid>/root would follow it outside the sandbox.
+        self._zmq = zmq.Context()
+        self._zmq.setsockopt(zmq.RECONNECT_IVL, -1)
+        self.client = BlockingKernelClient(connection_file=str(host_file), context=self._zmq)
         self.client.load_connection_file()
         self.client.start_channels()
         reply = self.execute("1", timeout=self.limits.startup_timeout, silent=True)
@@ -215,6 +221,9 @@ class SandboxedKernel:
                 self.client.stop_channels()
             except Exception:  # noqa: BLE001 - teardown must not fail
                 pass
+        if self._zmq is not None:
+            self._zmq.destroy(linger=0)
+            self._zmq = None
         if self.process is not None and self.process.poll() is None:
             pid = self.kernel_pid()
             if pid:  # kill PID 1 of the namespace first so that unshare reaps it (and its CPU time is counted)
