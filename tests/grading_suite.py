@@ -105,6 +105,10 @@ def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
     put("memory_hog", notebook_with(RIGHT, extra_cells=[
         "import numpy as np\nchunks = []\nwhile True:\n    chunks.append(np.empty(256 * 1024**2, dtype=np.uint8))"]),
         "graded", FULL, "MemoryError")  # np.empty reserves without touching pages: hits RLIMIT_AS fast
+    put("memory_children", notebook_with(RIGHT, extra_cells=[  # each child under RLIMIT_AS, all together over
+        "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        block = b'x' * (700 * 1024**2)\n"
+        "        time.sleep(60)\n        os._exit(0)\nfor _ in range(3):\n    os.wait()"]),
+        "kernel_died", 0.0, "of memory in all")
     put("sys_exit", notebook_with(RIGHT, extra_cells=["import sys\nsys.exit(0)"]), "graded", FULL)
     put("os_exit", notebook_with(RIGHT, extra_cells=["import os\nos._exit(0)"]), "kernel_died", 0.0)
     put("kernel_crash", notebook_with(RIGHT, extra_cells=["import ctypes\nctypes.string_at(0)"]), "kernel_died", 0.0)

@@ -156,6 +156,11 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
         elif ran.status == "output_limit":
             problems["output_limit"] = True
             result.notes.append(f"{label}: printed over {limits.flood_bytes // 1024**2} MB; the kernel was stopped, later tests score 0")
+        elif ran.status == "memory_limit":
+            problems["kernel_died"] = True
+            result.notes.append(f"{label}: used over {limits.memory_bytes // 1024**2} MB of memory in all; "
+                                "the kernel was stopped, later tests score 0")
+            break
         elif ran.status == "dead":
             problems["kernel_died"] = True
             result.notes.append(f"{label}: the kernel died (crash, os._exit, or memory); later tests score 0")

@@ -140,7 +140,7 @@ class StudentSession:
                                                  user_expressions={"reply": "_ragfirst_reply"})
         if result.status == "timeout":
             raise StudentTimeout(f"timed out after {timeout:g} s")
-        if result.status in ("dead", "output_limit") or not self.kernel.alive():
+        if result.status in ("dead", "output_limit", "memory_limit") or not self.kernel.alive():
             raise KernelGone("the notebook's kernel is not running (crashed or stopped)")
         reply = result.user_expressions.get("reply", {})
         text = reply.get("data", {}).get("text/plain") if reply.get("status") == "ok" else None

@@ -23,8 +23,10 @@ ordinary user):
   RLIMIT_AS (memory per process), RLIMIT_NPROC (processes and threads),
   RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE; output capped in the kernel
   (:mod:`outcap`); a timeout per cell and per submission enforced by the grader
-  (interrupt, then kill). Total memory is bounded by processes x RLIMIT_AS plus
-  the scratch tmpfs, not by a cgroup;
+  (interrupt, then kill). Total memory: while a cell runs the grader sums the
+  resident memory of every process in the sandbox (from /proc, every 0.2 s) and
+  ends the kernel over the limit; no cgroup is used (cgroup v2 with memory and
+  pids controllers is not available on many graders, these machines included);
 * teardown: the kernel is PID 1 of its PID namespace, so killing it ends every
   process the student started.
 """
@@ -52,6 +54,7 @@ __all__ = ["ExecResult", "Limits", "SandboxedKernel", "SandboxUnavailable", "san
 
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
 OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"  # raised in the kernel by ragfirst.grading.outcap
+MEMORY_POLL = 0.2  # seconds between two sums of the sandbox's resident memory while a cell runs
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Limits:
     submission_timeout: float = 240.0  # seconds for everything of one submission, tests included
     startup_timeout: float = 60.0  # seconds for the kernel to answer its first request
     instructor_timeout: float = 120.0  # seconds for a read-only (instructor) cell: imports are slow on a busy machine
-    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of each process (virtual memory)
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of each process (virtual), and resident memory of all together
     processes: int = 16  # RLIMIT_NPROC: processes and threads of the submission (the kernel itself uses ~8)
     file_bytes: int = 16 * 1024**2  # RLIMIT_FSIZE: largest file the kernel may write
     tmpfs_bytes: int = 64 * 1024**2  # scratch: /home/student, /tmp and /dev/shm together
@@ -75,7 +78,7 @@ class Limits:
 class ExecResult:
     """What one execute request did, as seen from the grader."""
 
-    status: str  # ok | error | timeout | dead | output_limit
+    status: str  # ok | error | timeout | dead | output_limit | memory_limit
     ename: str = ""
     evalue: str = ""
     output: str = ""
@@ -206,6 +209,24 @@ class SandboxedKernel:
             return None
         return int(children[0]) if children else None
 
+    def resident_bytes(self) -> int:
+        """Resident memory of the kernel and every process under it (orphans are reparented to the kernel,
+        PID 1 of the namespace), from /proc: the total-memory limit where no cgroup can be used."""
+        total, todo, seen = 0, [self.kernel_pid()], set()
+        while todo:
+            pid = todo.pop()
+            if not pid or pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    todo += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            except (OSError, ValueError):
+                continue  # exited meanwhile
+        return total
+
     def interrupt(self) -> None:
         pid = self.kernel_pid()
         if pid:
@@ -270,6 +291,7 @@ class SandboxedKernel:
         idle = False
         deadline = started + timeout
         interrupted_at: float | None = None
+        next_memory_check = started
         while reply is None or not idle:
             now = time.monotonic()
             if not self.alive():
@@ -281,6 +303,12 @@ class SandboxedKernel:
                 result.status = "output_limit"
                 self.shutdown()
                 break
+            if now >= next_memory_check:
+                next_memory_check = now + MEMORY_POLL
+                if self.resident_bytes() > self.limits.memory_bytes:
+                    result.status = "memory_limit"  # all processes together: RLIMIT_AS only bounds each one
+                    self.shutdown()
+                    break
             if interrupted_at is None and now > deadline:
                 result.status = "timeout"
                 interrupted_at = now
