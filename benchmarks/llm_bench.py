@@ -63,7 +63,7 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     server = llm_server.ensure_local_server()
     cold_start = time.perf_counter() - started
     try:
-        info = llm_server.health(server.port, timeout=30)
+        info = llm_server.health(server.port, timeout=30, token=server.token)
         if info is None:
             raise RuntimeError(f"the server on port {server.port} did not answer /health: its dtype and threads are unknown")
         options = {"timeout": 900, "max_retries": 0, "log": llm.UsageLog()}

@@ -35,14 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, help="memory cap per kernel in MB (default: grading.sandbox.Limits, 2048)")
     grade.set_defaults(run="ragfirst.grading.grader:run_cli")
     # llm (issue 3): the local OpenAI-compatible server (start, status, stop)
-    llm_cmd = sub.add_parser("llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1)")
-    llm_cmd.add_argument("action", choices=["start", "status", "stop"])
+    llm_cmd = sub.add_parser(
+        "llm", help="start, inspect or stop the local OpenAI-compatible LLM server (127.0.0.1, bearer token)",
+        description="start: a server that outlives this command; it stops with 'ragfirst llm stop' or after "
+                    "RAGFIRST_LLM_IDLE_TIMEOUT seconds without requests (default 1800; 0 = never). "
+                    "Its bearer token is in the cache's llm_server/state.json (mode 0600).")
+    llm_cmd.add_argument("action", choices=["start", "status", "stop"],
+                         help="start (until stopped or idle for RAGFIRST_LLM_IDLE_TIMEOUT s), status, or stop")
     llm_cmd.set_defaults(run="ragfirst.llm_server:run_cli")
     # index / ask (issue 3): the RAG pipeline over data/corpus or a folder of .md/.txt files
     index = sub.add_parser("index", help="build or refresh the search index (idempotent)")
     index.add_argument("path", nargs="?", default=None, help="folder of .md/.txt documents (default: data/corpus)")
     index.add_argument("--collection", default="ragfirst-docs", help="chroma collection name")
     index.add_argument("--json", action="store_true", help="print the indexing report as JSON")
+    index.add_argument("--follow-symlinks", action="store_true",
+                       help="index files reached through symbolic links (skipped with a warning by default)")
+    index.add_argument("--max-files", type=int, help="stop when the folder holds more documents (default: rag.corpus.MAX_FILES, 5000)")
+    index.add_argument("--max-mb", type=float, help="stop when the documents total more MB (default: rag.corpus.MAX_TOTAL_BYTES, 50 MB)")
     index.set_defaults(run="ragfirst.rag.commands:run_index")
     ask = sub.add_parser("ask", help="answer a question from the indexed documents, with sources")
     ask.add_argument("question", help='the question in Korean, e.g. "배송비는 얼마인가요?"')

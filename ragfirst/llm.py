@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from ragfirst import config
 from ragfirst.config import Backend, select_backend
-from ragfirst.llm_server import ensure_local_server, running_server, stop_local_server  # noqa: F401 - re-exported
+from ragfirst.llm_server import ensure_local_server, running_server, server_token, stop_local_server  # noqa: F401
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -78,6 +78,19 @@ def resolve_backend(backend: Backend | None = None) -> Backend:
 _clients: dict[tuple, object] = {}
 
 
+def _local_server_replaced(error: Exception, backend: Backend, client) -> bool:
+    """The shared local server was stopped or restarted by another process (new port or new token):
+    worth one more try with the current one. Timeouts are not retried."""
+    import openai
+
+    if backend.kind != "local" or isinstance(error, openai.APITimeoutError):
+        return False
+    current = running_server()
+    if isinstance(error, openai.AuthenticationError):
+        return current is not None and current.token != client.api_key
+    return current is None or current.base_url != backend.base_url
+
+
 def get_client(backend: Backend | None = None, *, timeout: float | None = None, max_retries: int | None = None):
     """Return ``(OpenAI client, Backend)`` for the selected backend, with explicit timeout and retries.
 
@@ -90,7 +103,7 @@ def get_client(backend: Backend | None = None, *, timeout: float | None = None, 
     timeout = default_timeout() if timeout is None else float(timeout)
     max_retries = default_max_retries() if max_retries is None else int(max_retries)
     if backend.kind == "local":
-        api_key = _NO_KEY
+        api_key = server_token(backend.base_url) or _NO_KEY
     else:
         api_key = (os.environ.get("OPENAI_API_KEY") or "").strip() or _NO_KEY
     key = (backend.base_url, api_key, timeout, max_retries)
@@ -344,14 +357,9 @@ def generate(
     try:
         try:
             response = client.chat.completions.create(**options)
-        except openai.APIConnectionError as error:
-            # The shared local server may have been stopped by another process: start or
-            # find the current one and try once more (timeouts are not retried here).
-            if backend.kind != "local" or isinstance(error, openai.APITimeoutError):
+        except (openai.APIConnectionError, openai.AuthenticationError) as error:
+            if not _local_server_replaced(error, backend, client):
                 raise
-            current = running_server()
-            if current is not None and current.base_url == backend.base_url:
-                raise  # the server we used is still there: a real connection problem
             fresh = dataclasses.replace(backend, base_url=None)
             client, backend = get_client(fresh, timeout=timeout, max_retries=max_retries)
             response = client.chat.completions.create(**options)

@@ -9,9 +9,15 @@ messages are joined into one completion-style prompt (see :func:`messages_to_pro
 Lifecycle: :func:`ensure_local_server` starts it in a subprocess on a free port
 (or reuses the one that is already running, found through a state file in the
 cache dir plus a health check); a file lock makes concurrent starts spawn only one
-process; :func:`stop_local_server` stops it. The process that started it stops it
-at interpreter exit unless ``keep=True`` or ``RAGFIRST_KEEP_LLM_SERVER=1``.
-An orphaned server exits by itself after ``RAGFIRST_LLM_IDLE_TIMEOUT`` seconds idle.
+process; :func:`stop_local_server` stops it. Unless ``keep=True`` or
+``RAGFIRST_KEEP_LLM_SERVER=1``, the server watches the process that started it
+(a notebook kernel) and stops when it is gone, even when it was killed. Any server
+exits after ``RAGFIRST_LLM_IDLE_TIMEOUT`` seconds idle (default 30 minutes, 0 = never).
+
+Access: each start makes a random bearer token, kept in the state file (mode 0600)
+and sent by :mod:`ragfirst.llm`; requests without it, with a non-loopback ``Host``
+or a bad ``Content-Length`` are refused (:mod:`ragfirst.llm_gate`). Sockets time
+out and at most ``MAX_WORKERS`` requests are handled at once.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import atexit
 import json
 import os
+import secrets
 import select
 import signal
 import socket
@@ -35,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ragfirst import config, cpu
+from ragfirst.llm_gate import Refusal, body_length, check_caller
 
 HOST = "127.0.0.1"
 MAX_TOKENS_LIMIT = 2048  # per request; keeps one request from holding the model for minutes
@@ -42,6 +50,9 @@ DEFAULT_MAX_TOKENS = 256
 MAX_PROMPT_TOKENS = 8192  # far below the model's 32k, keeps CPU prefill bounded
 MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_IDLE_TIMEOUT = 1800.0
+SOCKET_TIMEOUT = 30.0  # seconds a client may take to send its request or read the answer
+MAX_WORKERS = 8  # requests handled at once; more get 503 (generation is serialised by a lock anyway)
+PARENT_POLL = 1.0  # seconds between checks that the starting process is still alive
 START_TIMEOUT = 600.0  # the first start converts the GGUF (~40 s idle, minutes under load)
 
 
@@ -278,6 +289,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ragfirst-llm/1"
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        self.timeout = self.server.socket_timeout  # set on the socket: a silent client cannot hold a thread
+        super().setup()
+
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         if os.environ.get("RAGFIRST_LLM_SERVER_LOG") == "1":
             super().log_message(format, *args)
@@ -298,7 +313,19 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "invalid_request_error" if status < 500 else "server_error"
         self._send(status, {"error": {"message": message, "type": kind, "param": param, "code": code}})
 
+    def _refuse(self, refusal: Refusal) -> None:
+        self.close_connection = True  # the unread body (if any) must not be taken for the next request
+        self._error(refusal.status, refusal.message, code=refusal.code)
+
+    def _admitted(self) -> bool:
+        refusal = check_caller(self.headers, self.server.token)
+        if refusal is not None:
+            self._refuse(refusal)
+        return refusal is None
+
     def do_GET(self):  # noqa: N802 - stdlib name
+        if not self._admitted():
+            return
         path = self.path.split("?")[0].rstrip("/")
         if path == "/health":
             generator = self.server.generator
@@ -315,18 +342,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, f"no route GET {path}; use /v1/models or /v1/chat/completions")
 
     def do_POST(self):  # noqa: N802 - stdlib name
+        if not self._admitted():
+            return
         path = self.path.split("?")[0].rstrip("/")
         if path != "/v1/chat/completions":
-            self._error(404, f"no route POST {path}; use /v1/chat/completions")
+            self._refuse(Refusal(404, f"no route POST {path}; use /v1/chat/completions", "not_found"))
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self._error(400, "Content-Length header is not a number")
-            return
-        if length > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._error(413, f"request body is {length} bytes; the limit is {MAX_BODY_BYTES}")
+        length = body_length(self.headers, MAX_BODY_BYTES)
+        if isinstance(length, Refusal):
+            self._refuse(length)
             return
         raw = self.rfile.read(length)
         try:
@@ -370,14 +394,36 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LLMHTTPServer(ThreadingHTTPServer):
+    """One thread per request, at most ``max_workers`` at once; a request over that gets 503 at once."""
+
     daemon_threads = True
 
-    def __init__(self, address, generator: Generator):
+    def __init__(self, address, generator: Generator, token: str, max_workers: int = MAX_WORKERS):
         super().__init__(address, _Handler)
         self.generator = generator
+        self.token = token
         self.model_id = generator.model_name
         self.started = time.time()
         self.last_used = time.monotonic()
+        self._slots = threading.BoundedSemaphore(max_workers)
+        self.socket_timeout = float(os.environ.get("RAGFIRST_LLM_SOCKET_TIMEOUT", SOCKET_TIMEOUT))
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
@@ -407,6 +453,7 @@ class LocalServer:
     pid: int
     port: int
     model: str
+    token: str = ""  # the bearer token; only the user who started the server can read it
 
     @property
     def base_url(self) -> str:
@@ -414,15 +461,20 @@ class LocalServer:
 
 
 def _write_state(server: LocalServer, path: Path) -> None:
+    """Atomically, and readable by its owner only (mode 0600 from creation: it holds the token)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"pid": server.pid, "port": server.port, "model": server.model}), encoding="utf-8")
+    data = json.dumps({"pid": server.pid, "port": server.port, "model": server.model, "token": server.token})
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)  # an older file of that name may have had other bits
+        file.write(data)
     os.replace(tmp, path)
 
 
 def _read_state(path: Path | None = None) -> LocalServer | None:
     try:
         data = json.loads((path or state_path()).read_text(encoding="utf-8"))
-        return LocalServer(int(data["pid"]), int(data["port"]), str(data["model"]))
+        return LocalServer(int(data["pid"]), int(data["port"]), str(data["model"]), str(data.get("token", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -438,10 +490,11 @@ def _is_our_server(pid: int) -> bool | None:
     return b"ragfirst.llm_server" in cmdline
 
 
-def health(port: int, timeout: float = 2.0) -> dict | None:
+def health(port: int, timeout: float = 2.0, token: str = "") -> dict | None:
     """The server's /health answer on this port, or None when nothing sensible answers."""
+    request = urllib.request.Request(f"http://{HOST}:{port}/health", headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             data = json.loads(response.read().decode("utf-8"))
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -450,7 +503,7 @@ def health(port: int, timeout: float = 2.0) -> dict | None:
 
 def _healthy(server: LocalServer, timeout: float = 2.0) -> bool:
     """True when the process in the state file answers /health on its port (not a stranger)."""
-    data = health(server.port, timeout) or {}
+    data = health(server.port, timeout, server.token) or {}
     return data.get("status") == "ok" and data.get("pid") == server.pid
 
 
@@ -482,6 +535,12 @@ def running_server(health_timeout: float = 30.0) -> LocalServer | None:
     return server if _healthy(server, timeout=health_timeout) else None
 
 
+def server_token(base_url: str | None) -> str:
+    """The bearer token of the recorded local server at ``base_url`` ("" when it is not ours)."""
+    server = _read_state()
+    return server.token if server is not None and server.base_url == base_url else ""
+
+
 _started_here: set[int] = set()
 
 
@@ -508,23 +567,32 @@ def ensure_local_server(
                 return server
             if server is not None:  # a different model is being served: replace it
                 stop_local_server()
-            server = _spawn(name, start_timeout)
+            if keep is None:
+                keep = os.environ.get("RAGFIRST_KEEP_LLM_SERVER") == "1"
+            server = _spawn(name, start_timeout, parent=None if keep else os.getpid())
+            if not keep:
+                _stop_at_exit(server.pid)
     except Timeout:
         raise TimeoutError(
             f"로컬 LLM 서버 시작을 {start_timeout:.0f}초 동안 기다렸지만 다른 프로세스가 잠금을 놓지 않았습니다 "
             f"(waited {start_timeout:.0f} s for {server_dir() / 'start.lock'}); 로그: {log_path()}"
         ) from None
-    if keep is None:
-        keep = os.environ.get("RAGFIRST_KEEP_LLM_SERVER") == "1"
-    if not keep:
-        _started_here.add(server.pid)
     return server
 
 
-def _spawn(name: str, start_timeout: float) -> LocalServer:
+def _stop_at_exit(pid: int) -> None:
+    """Registered when this process starts a server, not on import: importing starts nothing."""
+    if not _started_here:
+        atexit.register(_stop_servers_started_here)
+    _started_here.add(pid)
+
+
+def _spawn(name: str, start_timeout: float, parent: int | None) -> LocalServer:
     state = state_path()
     state.unlink(missing_ok=True)
     command = [sys.executable, "-m", "ragfirst.llm_server", "--model", name, "--port", "0", "--state-file", str(state)]
+    if parent is not None:
+        command += ["--parent-pid", str(parent)]
     with open(log_path(), "ab") as log:
         process = subprocess.Popen(
             command,
@@ -622,10 +690,9 @@ def stop_local_server() -> bool:
 
 
 def _busy(server: LocalServer) -> bool:
-    return bool((health(server.port, timeout=5) or {}).get("busy"))
+    return bool((health(server.port, timeout=5, token=server.token) or {}).get("busy"))
 
 
-@atexit.register
 def _stop_servers_started_here() -> None:
     """Stop the server this process started, unless another process is mid-request on it
     (then its idle timeout ends it later)."""
@@ -639,20 +706,32 @@ def _stop_servers_started_here() -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _watch_parent(parent: int, shutdown) -> None:
+    """Stop when the process that started us is gone (a killed kernel runs no atexit)."""
+    while _alive(parent):
+        time.sleep(PARENT_POLL)
+    print(f"the starting process {parent} is gone: shutting down", flush=True)
+    shutdown()
+
+
 def serve(
-    model: str, port: int = 0, state_file: Path | None = None, idle_timeout: float | None = None, dtype: str = "auto"
+    model: str, port: int = 0, state_file: Path | None = None, idle_timeout: float | None = None, dtype: str = "auto",
+    parent_pid: int | None = None,
 ) -> None:
-    """Load the model, bind 127.0.0.1:port (0 = a free port), record the state, serve until stopped."""
+    """Load the model, bind 127.0.0.1:port (0 = a free port), record the state, serve until stopped,
+    idle for ``idle_timeout`` seconds, or until ``parent_pid`` exits."""
     config.apply_offline_defaults()
     generator = Generator(model, dtype=dtype)
-    httpd = LLMHTTPServer((HOST, port), generator)
-    me = LocalServer(os.getpid(), httpd.server_address[1], generator.model_name)
+    httpd = LLMHTTPServer((HOST, port), generator, token=secrets.token_urlsafe(32))
+    me = LocalServer(os.getpid(), httpd.server_address[1], generator.model_name, httpd.token)
 
     def shutdown(*_):
         threading.Thread(target=httpd.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid, shutdown), daemon=True).start()
     if idle_timeout is None:
         idle_timeout = float(os.environ.get("RAGFIRST_LLM_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT))
     if idle_timeout > 0:
@@ -687,12 +766,23 @@ def serve(
         os._exit(0)
 
 
+def idle_timeout_text() -> str:
+    """What ends a server started by ``ragfirst llm start``, in one line (the truth about the idle timeout)."""
+    seconds = float(os.environ.get("RAGFIRST_LLM_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT))
+    if seconds <= 0:
+        return "'ragfirst llm stop'으로 멈출 때까지 실행됩니다 (runs until 'ragfirst llm stop'; idle timeout off)"
+    return (f"'ragfirst llm stop' 또는 {seconds / 60:g}분 동안 요청이 없으면 멈춥니다 (runs until 'ragfirst llm stop' "
+            f"or {seconds:g} s without requests; RAGFIRST_LLM_IDLE_TIMEOUT=0 turns the idle timeout off)")
+
+
 def run_cli(args) -> int:
-    """``ragfirst llm start|status|stop``; a server started here keeps running until stopped."""
+    """``ragfirst llm start|status|stop``; a server started here outlives this command, not its idle timeout."""
     if args.action == "start":
         server = ensure_local_server(keep=True)
         print(f"로컬 LLM 서버 실행 중 (local LLM server running): pid {server.pid}, {server.base_url}, {server.model}")
-        print(f"다른 셸에서 쓰려면 (to use it elsewhere): export OPENAI_BASE_URL={server.base_url} OPENAI_MODEL={server.model}")
+        print(idle_timeout_text())
+        print("토큰은 서버 상태 파일에 있습니다 (the bearer token is in the state file, mode 0600): "
+              f"{state_path()}; ragfirst.llm의 클라이언트가 자동으로 보냅니다 (the course's client sends it)")
     elif args.action == "status":
         server = running_server()
         if server is None:
@@ -712,8 +802,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-file", type=Path, default=None)
     parser.add_argument("--idle-timeout", type=float, default=None, help="seconds idle before exiting; 0 = never")
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     args = parser.parse_args(argv)
-    serve(args.model, args.port, args.state_file, args.idle_timeout, args.dtype)
+    serve(args.model, args.port, args.state_file, args.idle_timeout, args.dtype, args.parent_pid)
     return 0
 
 

@@ -3,6 +3,17 @@
 Installed for the whole interpreter when ``RAGFIRST_OFFLINE=1`` (a ``.pth`` file
 written by ``scripts/bootstrap.sh`` calls :func:`install_from_env` at start-up),
 which covers pytest, notebook kernels and any server a test starts.
+
+This is a tripwire, not a security boundary. It patches Python's ``socket``
+module: ``socket.connect``, ``connect_ex``, ``sendto``, ``sendmsg``,
+``getaddrinfo`` (and so ``create_connection``, ``urllib``, ``requests``,
+``httpx``), ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr`` and
+``getnameinfo``. It catches a library that tries the internet by accident. It
+does not stop code that means to get out: sockets made from ``_socket``
+directly, native code (libcurl, gRPC, Rust or C++ HTTP clients inside wheels,
+``ctypes``), child programs such as ``curl``, or anyone who undoes the patch.
+Where untrusted code runs (grading), the boundary is the network namespace of
+the sandbox (:mod:`ragfirst.grading.sandbox`), which has no interface at all.
 """
 
 from __future__ import annotations
@@ -53,14 +64,32 @@ def _check_address(sock: socket.socket, address: object) -> None:
             raise _refuse(host, port)
 
 
+def _guard_lookup(original):
+    """A name or address lookup (DNS leaves the machine even when no connection follows)."""
+
+    def lookup(host, *args, **kwargs):
+        target = host[0] if isinstance(host, tuple) and host else host  # getnameinfo((host, port), flags)
+        if not _is_local_host(target):
+            raise _refuse(target, host[1] if isinstance(host, tuple) and len(host) > 1 else "dns")
+        return original(host, *args, **kwargs)
+
+    lookup.__name__ = lookup.__qualname__ = original.__name__
+    return lookup
+
+
+LOOKUPS = ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo")
+
+
 def install() -> None:
-    """Patch socket connect, connect_ex, sendto and getaddrinfo. Idempotent."""
+    """Patch socket connect, connect_ex, sendto, sendmsg, getaddrinfo and the gethostby*/getnameinfo lookups.
+    Idempotent."""
     global _installed
     if _installed:
         return
     original_connect = socket.socket.connect
     original_connect_ex = socket.socket.connect_ex
     original_sendto = socket.socket.sendto
+    original_sendmsg = socket.socket.sendmsg
     original_getaddrinfo = socket.getaddrinfo
 
     def connect(self, address):
@@ -75,6 +104,11 @@ def install() -> None:
         _check_address(self, args[-1])
         return original_sendto(self, data, *args)
 
+    def sendmsg(self, buffers, *args):
+        if len(args) >= 3:  # (ancdata, flags, address)
+            _check_address(self, args[2])
+        return original_sendmsg(self, buffers, *args)
+
     def getaddrinfo(host, port, *args, **kwargs):
         if not _is_local_host(host):
             raise _refuse(host, port)
@@ -83,7 +117,10 @@ def install() -> None:
     socket.socket.connect = connect
     socket.socket.connect_ex = connect_ex
     socket.socket.sendto = sendto
+    socket.socket.sendmsg = sendmsg
     socket.getaddrinfo = getaddrinfo
+    for name in LOOKUPS:
+        setattr(socket, name, _guard_lookup(getattr(socket, name)))
     _installed = True
 
 

@@ -67,8 +67,12 @@ def notebook_with(answers: dict[str, str], extra_cells: list[str] = (), drop: tu
     return notebook
 
 
-def build_suite(folder: Path) -> dict[str, dict]:
-    """Write the suite into ``folder``; returns {student_id: expectation}."""
+def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
+    """Write the suite into ``folder``; returns {student_id: expectation}.
+
+    ``nested``: a folder that is a mount nested inside a read-only path of the sandbox (made by the
+    caller, which needs root for it); a submission then tries to write into it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     expect: dict[str, dict] = {}
 
@@ -101,12 +105,15 @@ def build_suite(folder: Path) -> dict[str, dict]:
     put("memory_hog", notebook_with(RIGHT, extra_cells=[
         "import numpy as np\nchunks = []\nwhile True:\n    chunks.append(np.empty(256 * 1024**2, dtype=np.uint8))"]),
         "graded", FULL, "MemoryError")  # np.empty reserves without touching pages: hits RLIMIT_AS fast
+    put("memory_children", notebook_with(RIGHT, extra_cells=[  # each child under RLIMIT_AS, all together over
+        "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        block = b'x' * (700 * 1024**2)\n"
+        "        time.sleep(60)\n        os._exit(0)\nfor _ in range(3):\n    os.wait()"]),
+        "kernel_died", 0.0, "of memory in all")
     put("sys_exit", notebook_with(RIGHT, extra_cells=["import sys\nsys.exit(0)"]), "graded", FULL)
     put("os_exit", notebook_with(RIGHT, extra_cells=["import os\nos._exit(0)"]), "kernel_died", 0.0)
     put("kernel_crash", notebook_with(RIGHT, extra_cells=["import ctypes\nctypes.string_at(0)"]), "kernel_died", 0.0)
     put("output_flood", notebook_with(RIGHT, extra_cells=["while True:\n    print('x' * 100_000)"]),
-        "output_limit|kernel_died|timeout", 0.0)  # killed either way: by the grader at 8 MB, by its own
-    # output buffer hitting the memory cap, or by the time limit on a busy machine
+        "output_limit", 0.0, "printed over")  # counted in the kernel before buffering: the same on every machine
     # Exploits: the right answer only if the exploit worked.
     put("network", notebook_with({**WRONG, "scenario1_answer": (
         "import _socket\ntry:\n    s = _socket.socket()\n    s.settimeout(3)\n    s.connect(('1.1.1.1', 80))\n"
@@ -132,6 +139,32 @@ def build_suite(folder: Path) -> dict[str, dict]:
         "sys.addaudithook(lambda event, args: open('/tmp/leak', 'a').write(str(args)[:200]) if event == 'compile' else None)\n"
         "ip.input_transformers_post.append(lambda lines: ['pass\\n'])  # every later cell becomes 'pass'\n"
     )), "graded", 0.0)
+    put("read_shadow", notebook_with({**WRONG, "scenario1_answer": (
+        "try:\n    stolen = open('/etc/shadow').read()\nexcept OSError:\n    stolen = ''\n"
+        "scenario_1_choice = 5 if stolen else 1")}), "graded", 0.0)
+    put("proc_sys_write", notebook_with({**WRONG, "scenario1_answer": (  # opened for writing, nothing written
+        "import os\ntry:\n    os.close(os.open('/proc/sys/kernel/core_pattern', os.O_WRONLY))\n    opened = True\n"
+        "except OSError:\n    opened = False\nscenario_1_choice = 5 if opened else 1")}), "graded", 0.0)
+    put("answer_key", notebook_with({**WRONG, "scenario1_answer": (
+        "import os\nfrom ragfirst.config import ANSWER_KEYS_DIR\nfrom ragfirst.decide import scenario\n"
+        "keys = os.path.exists(ANSWER_KEYS_DIR / 'scenario_answers.yaml')\n"
+        "scenario_1_choice = 5 if keys else scenario('legal_contract').get('seed_answer', {}).get('choice', 1)")}),
+        "graded", 0.0)
+    put("fork_children", notebook_with({**WRONG, "scenario1_answer": (
+        "import os, time\nforked = 0\nfor _ in range(20):\n    try:\n        pid = os.fork()\n    except OSError:\n"
+        "        break\n    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n    forked += 1\n"
+        "scenario_1_choice = 5 if forked == 20 else 1")}), "graded", 0.0)
+    put("fill_scratch", notebook_with({**WRONG, "scenario1_answer": (  # more than the 64 MB of scratch in all
+        "import os\nwritten, block = 0, b'x' * 1024**2\n"
+        "for folder in ['/tmp', '/home/student', '/dev/shm', '/comm']:\n    for n in range(12):\n        try:\n"
+        "            with open(f'{folder}/fill{n}', 'wb') as f:\n                for _ in range(8):\n"
+        "                    f.write(block)\n                    f.flush()\n                    written += len(block)\n"
+        "        except OSError:\n            break\n"
+        "scenario_1_choice = 5 if written > 80 * 1024**2 else 1")}), "graded", 0.0)
+    if nested is not None:
+        put("nested_mount_write", notebook_with({**WRONG, "scenario1_answer": (
+            f"try:\n    open({str(nested / 'pwned.txt')!r}, 'w').write('pwned')\n    wrote = True\n"
+            "except OSError:\n    wrote = False\nscenario_1_choice = 5 if wrote else 1")}), "graded", 0.0)
     # Not notebooks at all.
     (folder / "empty.ipynb").write_bytes(b"")
     expect["empty"] = {"status": "invalid_notebook", "points": 0.0, "note": "empty"}

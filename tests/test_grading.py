@@ -188,3 +188,24 @@ def test_out_folder_inside_submissions_is_refused(tmp_path):
 def test_unknown_assignment_names_the_known_ones(tmp_path):
     with pytest.raises(ValueError, match="Known assignments: cost_analysis"):
         load_master("nope")
+
+
+@pytest.mark.parametrize("setting, reason", [
+    ("0", "unused uid above 0"),
+    ("nobody", "unused uid above 0"),
+    ("1", "belongs to the account"),  # uid 1 is an account on every Linux (daemon or bin)
+])
+def test_a_root_grader_refuses_a_sandbox_uid_that_is_not_free(monkeypatch, setting, reason):
+    from ragfirst.grading import jail
+
+    monkeypatch.setenv(jail.UID_ENV, setting)
+    problem = jail._root_problem()
+    assert problem is not None and reason in problem and jail.UID_ENV in problem
+
+
+def test_a_root_grader_kernel_is_never_mapped_to_host_root():
+    from ragfirst.grading import jail
+
+    as_root = jail.Identity(False, jail.DEFAULT_FIRST_UID, jail.DEFAULT_FIRST_UID, jail.DEFAULT_FIRST_UID)
+    assert "--map-root-user" not in jail.unshare_command(as_root) and "--user" not in jail.unshare_command(as_root)
+    assert f"--reuid={jail.DEFAULT_FIRST_UID}" in jail._drop(as_root)

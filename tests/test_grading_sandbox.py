@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -16,7 +19,7 @@ import pytest
 from ragfirst.grading import grader, judge
 from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
 from ragfirst.grading.sandbox import Limits, SandboxedKernel, sandbox_problem
-from grading_suite import ASSIGNMENT, build_suite
+from grading_suite import ASSIGNMENT, RIGHT, build_suite, notebook_with
 from needs import require
 
 
@@ -33,14 +36,33 @@ def _hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+NESTED = Path(sys.prefix) / "ragfirst-nested-mount-probe"  # inside the venv, which the sandbox binds read-only
+
+
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def nested_mount():
+    """A tmpfs mounted inside a folder the sandbox binds read-only (root only: it mounts on the host)."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    NESTED.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=1777", "tmpfs", str(NESTED)], check=True)
+    try:
+        (NESTED / "note.txt").write_text("original", encoding="utf-8")
+        yield NESTED
+    finally:
+        subprocess.run(["umount", str(NESTED)], check=False)
+        NESTED.rmdir()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, nested_mount):
     folder = tmp_path_factory.mktemp("submissions")
-    expect = build_suite(folder)
+    expect = build_suite(folder, nested_mount)
     before = _hashes(folder)
     out = tmp_path_factory.mktemp("out")
     results = grader.grade_assignment(ASSIGNMENT, folder, out, TEST_LIMITS, workers=2, progress=False)
-    return {"folder": folder, "expect": expect, "before": before, "out": out,
+    return {"folder": folder, "expect": expect, "before": before, "out": out, "nested": nested_mount,
             "results": {r.student_id: r for r in results}}
 
 
@@ -50,7 +72,7 @@ def test_every_submission_gets_one_row_with_the_expected_status_and_points(hosti
     problems = []
     for row in rows:
         want = hostile["expect"][row["student_id"]]
-        if row["status"] not in want["status"].split("|") or float(row["total"]) != want["points"]:
+        if row["status"] != want["status"] or float(row["total"]) != want["points"]:
             problems.append(f"{row['student_id']}: got {row['status']} {row['total']}, want {want['status']} "
                             f"{want['points']} ({row['message']})")
         if want["note"] and want["note"] not in row["message"]:
@@ -62,6 +84,30 @@ def test_every_submission_gets_one_row_with_the_expected_status_and_points(hosti
 def test_submissions_are_never_modified_and_nothing_escapes_into_them(hostile):
     assert _hashes(hostile["folder"]) == hostile["before"]
     assert not (master_path(ASSIGNMENT).parent / "pwned.txt").exists()
+
+
+def test_a_mount_nested_in_a_read_only_folder_stays_read_only(hostile):
+    require(None if hostile["nested"] else "not root", "a nested mount on the host (root)")
+    assert "nested_mount_write" in hostile["expect"]
+    assert (hostile["nested"] / "note.txt").read_text(encoding="utf-8") == "original"
+    assert not (hostile["nested"] / "pwned.txt").exists()  # the tmpfs is world-writable: only read-only stops it
+
+
+def test_scratch_is_a_size_limited_tmpfs_and_not_the_host_disk(hostile):
+    row = hostile["results"]["fill_scratch"]
+    assert row.status == "graded" and row.total == 0.0, row.message
+
+
+def test_over_the_submission_time_limit_the_tests_stop_too(tmp_path):
+    """Phase B (the complete tests) obeys the submission's limit: each probe is slow but under the cell limit."""
+    slow = notebook_with(RIGHT, extra_cells=[
+        "import time\nget_ipython().events.register('pre_execute', lambda: time.sleep(25))"])
+    submission = tmp_path / "slow.ipynb"
+    nbformat.write(slow, submission)
+    limits = Limits(cell_timeout=60.0, submission_timeout=20.0, memory_bytes=TEST_LIMITS.memory_bytes)
+    result = grader.grade_submission(load_master(ASSIGNMENT), grader.Submission("slow", submission), limits)
+    assert result.status == "timeout" and result.total == 0.0, result.message
+    assert "limit per submission" in result.message
 
 
 def test_feedback_per_student_without_hidden_test_code(hostile):
@@ -130,19 +176,50 @@ def kernel(tmp_path_factory):
         yield running
 
 
+def write_denied(owner: int) -> str:
+    """How writing a file of ``owner`` fails: the kernel runs as the grader's uid only when the grader is
+    not root; as its owner only the read-only mount refuses (OSError EROFS), otherwise permissions do first."""
+    return "OSError" if owner == os.geteuid() != 0 else "PermissionError"
+
+
 @pytest.mark.parametrize("code, error", [
     (f"open({str(master_path(ASSIGNMENT))!r})", "FileNotFoundError"),
     (f"import os; os.listdir({str(master_path(ASSIGNMENT).parent.parent)!r})", "FileNotFoundError"),
     ("import os; os.listdir('/root/.ssh')", "FileNotFoundError"),
     ("import _socket; s = _socket.socket(); s.connect(('127.0.0.1', 22))", "OSError"),
     ("import _socket; s = _socket.socket(); s.connect(('1.1.1.1', 80))", "OSError"),
-    (f"open({str(Path(grader.__file__))!r}, 'a')", "OSError"),
+    (f"open({str(Path(grader.__file__))!r}, 'a')", write_denied(Path(grader.__file__).stat().st_uid)),
     ("import subprocess; subprocess.run(['mount', '-o', 'remount,rw', '/'], check=True)", "CalledProcessError"),
     ("bytearray(4 * 1024**3)", "MemoryError"),
+    ("open('/etc/shadow')", "FileNotFoundError"),
+    ("import os; os.open('/proc/sys/kernel/core_pattern', os.O_WRONLY)", "PermissionError"),
+    ("open('/proc/sys/vm/drop_caches', 'a')", "PermissionError"),
+    ("import os; os.listdir('/sys')", "FileNotFoundError"),
+    ("from ragfirst.config import ANSWER_KEYS_DIR; import os; os.listdir(ANSWER_KEYS_DIR)", "FileNotFoundError"),
+    ("from ragfirst.decide import scenario; scenario('legal_contract')['seed_answer']", "KeyError"),
+    ("open('/etc/passwd', 'a')", write_denied(os.geteuid())),  # generated by the sandbox's own root
 ])
 def test_sandbox_refuses(kernel, code, error):
     ran = kernel.execute(code)
     assert ran.status == "error" and ran.ename == error, (ran.status, ran.ename, ran.evalue)
+
+
+def test_sandbox_runs_without_privileges_as_an_unprivileged_host_uid(kernel):
+    ran = kernel.execute("import os; print(os.getuid(), open('/proc/self/status').read())")
+    assert ran.status == "ok"
+    inside_uid = int(ran.output.split()[0])
+    fields = dict(line.split(":", 1) for line in ran.output.split("\n", 1)[1].splitlines() if ":" in line)
+    assert fields["CapEff"].strip() == fields["CapBnd"].strip() == "0000000000000000"
+    assert fields["NoNewPrivs"].strip() == "1"
+    host_uid = os.stat(f"/proc/{kernel.kernel_pid()}").st_uid
+    assert host_uid != 0 and host_uid == (os.geteuid() if os.geteuid() else inside_uid)
+
+
+def test_process_count_is_limited(kernel):
+    ran = kernel.execute("import os, time\npids = []\ntry:\n    for _ in range(20):\n        pid = os.fork()\n"
+                         "        if pid == 0:\n            time.sleep(30)\n            os._exit(0)\n        pids.append(pid)\n"
+                         "finally:\n    for pid in pids:\n        os.kill(pid, 9)\n        os.waitpid(pid, 0)")
+    assert ran.status == "error" and ran.ename == "BlockingIOError", (ran.status, ran.ename, ran.evalue)
 
 
 def test_sandbox_sees_only_its_own_processes_and_no_grader_environment(kernel):

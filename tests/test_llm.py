@@ -1,7 +1,9 @@
 """ragfirst.llm and the local server: real openai client, real loopback servers."""
 
 import json
+import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -76,8 +78,9 @@ class FakeAPI:
         self.httpd.server_close()
 
 
-def post_json(url: str, body: bytes):
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def post_json(url: str, body: bytes, token: str = ""):
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=600) as response:
             return response.status, json.loads(response.read())
@@ -274,9 +277,10 @@ def test_malformed_requests_get_400_naming_the_field(server):
     import openai
 
     url = f"{server.base_url}/chat/completions"
-    status, body = post_json(url, json.dumps({"messages": [{"role": "user", "content": "x"}], "max_tokens": "ten"}).encode())
+    status, body = post_json(url, json.dumps({"messages": [{"role": "user", "content": "x"}], "max_tokens": "ten"}).encode(),
+                             server.token)
     assert status == 400 and body["error"]["param"] == "max_tokens" and "max_tokens" in body["error"]["message"]
-    status, body = post_json(url, b"{not json")
+    status, body = post_json(url, b"{not json", server.token)
     assert status == 400 and "JSON" in body["error"]["message"]
     client, _ = llm.get_client()
     with pytest.raises(openai.BadRequestError, match="messages"):
@@ -329,3 +333,130 @@ def test_concurrent_starts_spawn_one_server_and_stop_ends_it(tmp_path, monkeypat
     assert not (tmp_path / "llm_server" / "state.json").exists()
     assert process_gone(pid)
     assert llm.stop_local_server() is False
+
+
+# --------------------------------------------------------------------------- who may call the local server
+
+
+def raw_request(port: int, head: str, body: bytes = b"", timeout: float = 60.0) -> tuple[int, bytes]:
+    """Send exactly these bytes; the status code and the reply (status 0: closed without a reply)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+            if b"\r\n\r\n" in reply and len(reply.split(b"\r\n\r\n", 1)[1]) >= int(
+                    (reply.split(b"Content-Length: ", 1)[1:] or [b"0\r"])[0].split(b"\r")[0]):
+                break
+    return (int(reply.split()[1]) if reply else 0), reply
+
+
+def test_the_gate_parses_host_and_length_strictly():
+    from ragfirst import llm_gate
+
+    assert llm_gate.host_name("LocalHost:8080") == "localhost" and llm_gate.host_name("[::1]:80") == "[::1]"
+    assert llm_gate.host_name("127.0.0.1.evil.example:80") == "127.0.0.1.evil.example"
+    statuses = {text: getattr(llm_gate.body_length({"Content-Length": text} if text else {}, 100), "status", "ok")
+                for text in ("", "-1", "+5", "1e3", "٣", "101", "100", "0")}
+    assert statuses == {"": 411, "-1": 400, "+5": 400, "1e3": 400, "٣": 400, "101": 413, "100": "ok", "0": "ok"}
+
+
+@pytest.mark.slow
+def test_the_token_is_random_per_start_and_kept_owner_only(server):
+    assert len(server.token) >= 32
+    assert stat.S_IMODE(os.stat(llm_server.state_path()).st_mode) == 0o600
+    assert llm_server.running_server().token == server.token
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("auth, host, status", [
+    ("", "127.0.0.1", 401),
+    ("Bearer wrong-token", "127.0.0.1", 401),
+    ("Basic {token}", "127.0.0.1", 401),
+    ("Bearer {token}", "attacker.example", 403),  # DNS rebinding: the browser sends the page's name
+    ("Bearer {token}", "localhost.attacker.example", 403),
+    ("Bearer {token}", "localhost", 200),
+    ("Bearer {token}", "127.0.0.1", 200),
+])
+def test_requests_need_the_token_and_a_loopback_host(server, auth, host, status):
+    auth_line = f"Authorization: {auth.format(token=server.token)}\n" if auth else ""
+    got, reply = raw_request(server.port, f"GET /v1/models HTTP/1.1\nHost: {host}:{server.port}\n{auth_line}"
+                                          "Connection: close\n")
+    assert got == status, reply[:300]
+    if status != 200:
+        assert b"gemma" not in reply
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("length_line, status", [
+    ("Content-Length: -1\n", 400),
+    ("", 411),
+    ("Transfer-Encoding: chunked\n", 411),
+    (f"Content-Length: {llm_server.MAX_BODY_BYTES + 1}\n", 413),
+    ("Content-Length: ten\n", 400),
+])
+def test_content_length_is_validated_before_reading(server, length_line, status):
+    head = (f"POST /v1/chat/completions HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer {server.token}\n"
+            f"Content-Type: application/json\n{length_line}")
+    got, reply = raw_request(server.port, head, b'{"messages": []}')
+    assert got == status, reply[:300]
+
+
+@pytest.mark.slow
+def test_the_openai_client_of_the_course_sends_the_token(server):
+    client, _ = llm.get_client()
+    assert client.api_key == server.token
+    assert [m.id for m in client.models.list()] == ["gemma-3-270m"]
+
+
+@pytest.mark.slow
+def test_a_private_server_times_out_silent_clients_caps_workers_and_dies_with_its_starter(tmp_path, server):
+    """Started (not kept) by a process that is then killed with SIGKILL: no atexit runs, the server still stops."""
+    from ragfirst.models import model_dir
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / model_dir().name).symlink_to(model_dir())
+    env = {**os.environ, "RAGFIRST_CACHE": str(tmp_path), "RAGFIRST_LLM_SOCKET_TIMEOUT": "2"}
+    code = ("import sys; from ragfirst import llm_server; s = llm_server.ensure_local_server(); "
+            "print(s.pid, s.port, flush=True); sys.stdin.read()")
+    starter = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               env=env)
+    pid = port = None
+    try:
+        pid, port = map(int, starter.stdout.readline().split())
+        silent = socket.create_connection(("127.0.0.1", port), timeout=60)
+        silent.sendall(b"GET /v1/models HTTP/1.1\r\n")  # and then nothing
+        assert silent.recv(100) == b""  # the server closed it (the client would time out after 60 s)
+        silent.close()
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(llm_server.MAX_WORKERS)]
+        time.sleep(0.5)  # let the server hand each to a worker
+        got, _ = raw_request(port, "GET /v1/models HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n")
+        assert got == 503
+        for sock in idle:
+            sock.close()
+        starter.kill()
+        starter.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while not process_gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert process_gone(pid)
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+        if pid and not process_gone(pid):
+            os.kill(pid, 9)
+
+
+def test_importing_the_server_module_registers_nothing_at_exit():
+    code = ("import atexit, ragfirst.llm, ragfirst.llm_server as s; n = atexit._ncallbacks(); "
+            "atexit.unregister(s._stop_servers_started_here); print(n - atexit._ncallbacks())")
+    removed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert removed == "0"
+
+
+def test_llm_start_help_tells_how_the_server_ends():
+    help_text = subprocess.run([sys.executable, "-m", "ragfirst.cli", "llm", "--help"], capture_output=True, text=True,
+                               check=True).stdout
+    flat = " ".join(help_text.split())
+    assert "RAGFIRST_LLM_IDLE_TIMEOUT" in flat and f"default {llm_server.DEFAULT_IDLE_TIMEOUT:.0f}" in flat
+    assert "ragfirst llm stop" in flat

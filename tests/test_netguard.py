@@ -65,3 +65,32 @@ def test_child_interpreters_of_the_venv_are_guarded_too():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.startswith("NetworkBlockedError ragfirst offline guard"), result.stderr
+
+
+@pytest.mark.parametrize("call", [
+    lambda: socket.gethostbyname("api.openai.com"),
+    lambda: socket.gethostbyname_ex("api.openai.com"),
+    lambda: socket.gethostbyaddr("8.8.8.8"),
+    lambda: socket.getnameinfo(("8.8.8.8", 53), 0),
+], ids=["gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo"])
+def test_every_name_lookup_is_refused(call):
+    with pytest.raises(netguard.NetworkBlockedError):
+        call()
+
+
+def test_udp_sendmsg_to_a_public_address_is_refused():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with pytest.raises(netguard.NetworkBlockedError):
+            sock.sendmsg([b"x"], [], 0, ("8.8.8.8", 53))
+
+
+def test_local_lookups_still_work():
+    assert socket.gethostbyname("localhost").startswith("127.")
+    assert socket.getnameinfo(("127.0.0.1", 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV) == ("127.0.0.1", "80")
+
+
+def test_the_docstring_says_it_is_a_tripwire_and_names_what_it_misses():
+    text = " ".join(netguard.__doc__.split())
+    assert "tripwire, not a security boundary" in text
+    for gap in ("_socket", "native code", "curl"):
+        assert gap in text

@@ -46,3 +46,16 @@ def test_ask_rejects_bad_questions_before_loading_anything(tmp_path):
 def test_ask_without_an_index_says_how_to_build_it(tmp_path):
     result = run("ask", "배송비 얼마예요?", "--collection", "missing", cache=tmp_path / "cache")
     assert result.returncode == 2 and "ragfirst index" in result.stderr
+
+
+def test_index_names_skipped_links_and_the_caps(tmp_path):
+    corpus = write_corpus(tmp_path / "docs")
+    (tmp_path / "secret.txt").write_text("token=abc", encoding="utf-8")
+    (corpus / "notes.md").symlink_to(tmp_path / "secret.txt")
+    result = run("index", str(corpus), "--collection", "cli-docs", "--json", cache=tmp_path / "cache")
+    assert result.returncode == 0 and "notes.md" in result.stderr and "--follow-symlinks" in result.stderr
+    assert json.loads(result.stdout)["documents"] == 3
+    followed = run("index", str(corpus), "--collection", "cli-docs", "--json", "--follow-symlinks", cache=tmp_path / "cache")
+    assert followed.returncode == 0 and json.loads(followed.stdout)["documents"] == 4
+    capped = run("index", str(corpus), "--collection", "cli-docs", "--max-files", "2", cache=tmp_path / "cache")
+    assert capped.returncode == 2 and "--max-files" in capped.stderr and "Traceback" not in capped.stderr

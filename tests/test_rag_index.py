@@ -8,7 +8,7 @@ from ragfirst.rag import index as index_module
 from ragfirst.rag import store
 from ragfirst.rag.chunk import chunk_corpus
 from ragfirst.rag.corpus import load_corpus
-from ragfirst.rag.errors import CorpusError, IndexNotFoundError
+from ragfirst.rag.errors import CorpusError, CorpusWarning, IndexNotFoundError, IndexReplacedError
 from ragfirst.rag.index import build_index
 from ragfirst.rag.retrieve import Retriever
 from rag_fixtures import write_corpus
@@ -120,3 +120,95 @@ def test_unknown_terms_are_reported(corpus, client):
 def test_index_module_default_corpus_is_the_shipped_one():
     assert index_module.default_corpus().name == "corpus"
     assert (index_module.default_corpus() / "faq").is_dir()
+
+
+# --------------------------------------------------------------------------- user folders: links and caps
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI"
+
+
+def test_symlinks_are_skipped_with_a_warning_unless_followed(corpus, client, tmp_path):
+    outside = tmp_path / "home"
+    (outside / "more").mkdir(parents=True)
+    (outside / "credentials").write_text(f"# 비밀\n{SECRET}\n", encoding="utf-8")
+    (outside / "more" / "extra.md").write_text("---\nid: t-extra\n---\n추가 문서입니다.", encoding="utf-8")
+    (corpus / "notes.md").symlink_to(outside / "credentials")
+    (corpus / "linked").symlink_to(outside / "more", target_is_directory=True)
+    with pytest.warns(CorpusWarning, match="notes.md") as caught:
+        build_index(corpus, NAME, client)
+    assert "linked/" in str(caught[0].message) and "--follow-symlinks" in str(caught[0].message)
+    documents = store.get_collection(client, NAME).get(include=["documents"])["documents"]
+    assert not any(SECRET in d for d in documents)
+    assert {m["doc_id"] for m in store.get_collection(client, NAME).get(include=["metadatas"])["metadatas"]} == {
+        "t-ship", "t-refund", "t-filter"}
+    build_index(corpus, NAME, client, follow_symlinks=True)
+    documents = store.get_collection(client, NAME).get(include=["documents"])["documents"]
+    assert any(SECRET in d for d in documents) and any("추가 문서" in d for d in documents)
+
+
+def test_file_count_and_total_size_are_capped_before_anything_is_read(corpus, client):
+    build_index(corpus, NAME, client)
+    before = stored_ids(client)
+    with pytest.raises(CorpusError, match="2개를 넘습니다"):
+        build_index(corpus, NAME, client, max_files=2)
+    with pytest.raises(CorpusError, match="한도 100바이트"):
+        build_index(corpus, NAME, client, max_bytes=100)
+    assert stored_ids(client) == before
+
+
+# --------------------------------------------------------------------------- re-indexing is a swap
+
+
+def edit(corpus):
+    (corpus / "faq" / "new.md").write_text("---\nid: t-new\ntitle: 새 문서\n---\n새로 추가한 안내입니다.", encoding="utf-8")
+
+
+def test_a_crash_before_the_switch_leaves_the_old_index_usable(corpus, client, monkeypatch):
+    build_index(corpus, NAME, client)
+    before = stored_ids(client)
+    edit(corpus)
+    collection_type = type(store.get_collection(client, NAME))
+
+    def crash(self, *args, **kwargs):  # the process dies while moving the index to its new version
+        raise KeyboardInterrupt("crash")
+
+    monkeypatch.setattr(collection_type, "modify", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, NAME, client)
+    monkeypatch.undo()
+    assert stored_ids(client) == before
+    assert Retriever.open(NAME, client=client).search("배송비는 얼마인가요?", k=1).hits[0].doc_id == "t-ship"
+    build_index(corpus, NAME, client)  # the next run finishes the job
+    assert any(cid.startswith("t-new#") for cid in stored_ids(client))
+
+
+def test_a_crash_after_the_switch_leaves_the_new_index_usable(corpus, client, monkeypatch):
+    build_index(corpus, NAME, client)
+    edit(corpus)
+    monkeypatch.setattr(type(client), "delete_collection", lambda self, name: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, NAME, client)
+    monkeypatch.undo()
+    assert any(cid.startswith("t-new#") for cid in stored_ids(client))
+    assert Retriever.open(NAME, client=client).search("새로 추가한 안내", k=1, mode="bm25").hits[0].doc_id == "t-new"
+
+
+def test_only_the_current_version_is_kept(corpus, client):
+    build_index(corpus, NAME, client)
+    edit(corpus)
+    build_index(corpus, NAME, client)
+    physical = sorted(c.name for c in client.list_collections())
+    assert len(physical) == 2 and physical[0] == f"{NAME}.alias" and store.resolve(client, NAME) == physical[1]
+    assert store.collection_names(client) == [NAME]
+
+
+def test_an_open_retriever_says_clearly_that_the_index_was_rebuilt(corpus, client):
+    build_index(corpus, NAME, client)
+    retriever = Retriever.open(NAME, client=client)
+    edit(corpus)
+    build_index(corpus, NAME, client)
+    assert retriever.search("반품 배송비", k=1, mode="bm25").hits[0].doc_id == "t-refund"  # its own snapshot
+    with pytest.raises(IndexReplacedError, match=f"Retriever.open\\('{NAME}'\\)"):
+        retriever.search("반품 배송비", k=1, mode="dense")
+    assert Retriever.open(NAME, client=client).search("새로 추가한 안내", k=1).hits[0].doc_id == "t-new"

@@ -123,7 +123,8 @@ def grade_submission(master: Master, submission: Submission, limits: Limits = Li
 
 def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits: Limits,
                      result: SubmissionResult, started: float) -> None:
-    session = StudentSession(kernel, limits.cell_timeout)
+    deadline = started + limits.submission_timeout  # for every phase: the student's cells and the tests
+    session = StudentSession(kernel, limits.cell_timeout, deadline)
     visible: dict[str, Outcome] = {}
     namespace: dict = {"__name__": "__grader__"}
     problems = {"timeout": False, "output_limit": False, "kernel_died": False}
@@ -144,7 +145,8 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
             _exec_instructor(cell.master, namespace, session, master.student_names)
         if not kernel.alive():
             break
-        ran = kernel.execute(cell.source, timeout=limits.instructor_timeout if cell.kind == "readonly" else None)
+        limit = limits.instructor_timeout if cell.kind == "readonly" else limits.cell_timeout
+        ran = kernel.execute(cell.source, timeout=max(0.1, min(limit, deadline - time.monotonic())))
         label = f"cell {number}" + (f" ({cell.master.grade_id})" if cell.master else "")
         if ran.status == "error" and not first_error:
             first_error = f"{label}: {ran.ename}: {_short(ran.evalue, 200)}"
@@ -154,6 +156,11 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
         elif ran.status == "output_limit":
             problems["output_limit"] = True
             result.notes.append(f"{label}: printed over {limits.flood_bytes // 1024**2} MB; the kernel was stopped, later tests score 0")
+        elif ran.status == "memory_limit":
+            problems["kernel_died"] = True
+            result.notes.append(f"{label}: used over {limits.memory_bytes // 1024**2} MB of memory in all; "
+                                "the kernel was stopped, later tests score 0")
+            break
         elif ran.status == "dead":
             problems["kernel_died"] = True
             result.notes.append(f"{label}: the kernel died (crash, os._exit, or memory); later tests score 0")
@@ -165,13 +172,18 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
         result.notes.append("the kernel was stopped; later tests score 0")
 
     hidden_namespace: dict = {"__name__": "__grader__"}  # phase B: complete tests, final state
+    over_time = False
     for cell in master.cells:
         if cell.kind == "readonly" and cell.cell_type == "code":
             _exec_instructor(cell, hidden_namespace, session, master.student_names)
         elif cell.kind == "test":
             outcome = run_test(cell.source, hidden_namespace, session, master.student_names)
             result.points[cell.grade_id] = cell.points if outcome.passed else 0.0
-            if outcome.status == "timeout" and not problems["timeout"]:
+            if outcome.status == "timeout" and time.monotonic() >= deadline and not over_time:
+                over_time = problems["timeout"] = True
+                result.notes.append(f"tests stopped at {cell.grade_id}: over the {limits.submission_timeout:g} s "
+                                    "limit per submission; this and later tests score 0")
+            elif outcome.status == "timeout" and not problems["timeout"]:
                 problems["timeout"] = True  # only the fact is reported: no test code, no inputs
                 result.notes.append(f"{cell.grade_id}: a call to the notebook's code ran over {limits.cell_timeout:g} s")
             seen = visible.get(cell.grade_id, Outcome(False, "not_run", "not run: the notebook stopped before this test"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,16 +121,26 @@ class StudentFunction:
 class StudentSession:
     """The judge's view of one student kernel."""
 
-    def __init__(self, kernel: SandboxedKernel, timeout: float):
-        self.kernel, self.timeout = kernel, timeout
+    def __init__(self, kernel: SandboxedKernel, timeout: float, deadline: float | None = None):
+        """``timeout`` bounds one call; ``deadline`` (time.monotonic) ends every call: the submission's limit."""
+        self.kernel, self.timeout, self.deadline = kernel, timeout, deadline
+
+    def time_left(self) -> float:
+        """Seconds the next call may take: the call timeout, or less when the submission's time runs out."""
+        if self.deadline is None:
+            return self.timeout
+        return min(self.timeout, self.deadline - time.monotonic())
 
     def _ask(self, request: dict) -> Any:
+        timeout = self.time_left()
+        if timeout <= 0:
+            raise StudentTimeout("not run: the submission's time limit was reached")
         code = PROBE_SOURCE + f"\n_ragfirst_reply = _ragfirst_probe(globals(), {json.dumps(request)!r})\ndel _ragfirst_probe\n"
-        result: ExecResult = self.kernel.execute(code, timeout=self.timeout, silent=True,
+        result: ExecResult = self.kernel.execute(code, timeout=timeout, silent=True,
                                                  user_expressions={"reply": "_ragfirst_reply"})
         if result.status == "timeout":
-            raise StudentTimeout(f"timed out after {self.timeout:g} s")
-        if result.status in ("dead", "output_limit") or not self.kernel.alive():
+            raise StudentTimeout(f"timed out after {timeout:g} s")
+        if result.status in ("dead", "output_limit", "memory_limit") or not self.kernel.alive():
             raise KernelGone("the notebook's kernel is not running (crashed or stopped)")
         reply = result.user_expressions.get("reply", {})
         text = reply.get("data", {}).get("text/plain") if reply.get("status") == "ok" else None

@@ -2,53 +2,59 @@
 
 Why this shape: nbgrader executes student code in an ordinary kernel with the
 grader's rights. Here each submission gets its own kernel started by
-``unshare`` (util-linux, no root and no Docker needed) in new user, mount,
-network, PID, IPC and UTS namespaces:
+``unshare`` (util-linux, no root and no Docker needed) in new mount, network,
+PID, IPC and UTS namespaces (plus a user namespace when the grader is an
+ordinary user):
 
-* file system: a fresh tmpfs root (``pivot_root``, the host tree unmounted) with
-  only the OS, the Python runtime, the venv, ``ragfirst/`` and ``data/``
-  mounted read-only; ``/home/student`` (the working directory) and ``/tmp`` are
-  small tmpfs mounts that vanish with the kernel. Hidden tests, solutions,
+* identity: an ordinary user's kernel is that user without capabilities; a
+  root grader's kernel runs as a dedicated unprivileged uid (:mod:`jail`);
+* file system: a fresh read-only root (``pivot_root``, the host tree
+  unmounted) with only the OS, a few files of ``/etc``, the Python runtime, the
+  venv, ``ragfirst/`` and ``data/`` (without its answer keys), all read-only
+  recursively; ``/home/student``, ``/tmp`` and ``/dev/shm`` share one
+  size-limited tmpfs that vanishes with the kernel. Hidden tests, solutions,
   other submissions and the grader's output are simply not there;
 * no network: the new network namespace has no interface up, not even loopback;
   the grader talks to the kernel over Unix sockets (jupyter's ``ipc``
-  transport) in one bind-mounted directory, ``/comm``;
+  transport) in ``/comm``, a tiny tmpfs it reaches through ``/proc/<pid>/root``;
 * no privileges: ``setpriv`` drops every capability and sets no_new_privs, so
   the mounts cannot be changed back;
-* limits: RLIMIT_AS (memory), RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE, plus a
-  timeout per cell and per submission enforced by the grader (interrupt, then kill);
+* limits (``prlimit`` inside, not ``preexec_fn``: the grader runs threads):
+  RLIMIT_AS (memory per process), RLIMIT_NPROC (processes and threads),
+  RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE; output capped in the kernel
+  (:mod:`outcap`); a timeout per cell and per submission enforced by the grader
+  (interrupt, then kill). Total memory: while a cell runs the grader sums the
+  resident memory of every process in the sandbox (from /proc, every 0.2 s) and
+  ends the kernel over the limit; no cgroup is used (cgroup v2 with memory and
+  pids controllers is not available on many graders, these machines included);
 * teardown: the kernel is PID 1 of its PID namespace, so killing it ends every
   process the student started.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import resource
 import secrets
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragfirst.config import DATA_DIR, OFFLINE_ENV, REPO_ROOT, TEST_ENV, cache_dir
+from ragfirst.config import OFFLINE_ENV, TEST_ENV, cache_dir
+from ragfirst.grading import jail
+from ragfirst.grading.jail import INSIDE_COMM, INSIDE_HOME, SandboxUnavailable, sandbox_problem
 
-PACKAGE_DIR = REPO_ROOT / "ragfirst"
-INSIDE_COMM = "/comm"
-INSIDE_HOME = "/home/student"
+__all__ = ["ExecResult", "Limits", "SandboxedKernel", "SandboxUnavailable", "sandbox_problem"]
+
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
-
-
-class SandboxUnavailable(RuntimeError):
-    """This machine cannot create the namespaces; the message says what is missing."""
+OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"  # raised in the kernel by ragfirst.grading.outcap
+MEMORY_POLL = 0.2  # seconds between two sums of the sandbox's resident memory while a cell runs
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,13 @@ class Limits:
     """Resource limits for one submission's kernel."""
 
     cell_timeout: float = 30.0  # seconds per cell (and per call from a test)
-    submission_timeout: float = 240.0  # seconds for everything of one submission
+    submission_timeout: float = 240.0  # seconds for everything of one submission, tests included
     startup_timeout: float = 60.0  # seconds for the kernel to answer its first request
     instructor_timeout: float = 120.0  # seconds for a read-only (instructor) cell: imports are slow on a busy machine
-    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of the kernel (virtual memory)
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of each process (virtual), and resident memory of all together
+    processes: int = 16  # RLIMIT_NPROC: processes and threads of the submission (the kernel itself uses ~8)
     file_bytes: int = 16 * 1024**2  # RLIMIT_FSIZE: largest file the kernel may write
-    tmpfs_bytes: int = 64 * 1024**2  # size of /home/student and of /tmp
+    tmpfs_bytes: int = 64 * 1024**2  # scratch: /home/student, /tmp and /dev/shm together
     open_files: int = 512  # RLIMIT_NOFILE
     output_bytes: int = 64 * 1024  # output kept per cell (the rest is counted, not kept)
     flood_bytes: int = 8 * 1024**2  # a cell printing more than this ends the kernel (status output_limit)
@@ -71,78 +78,13 @@ class Limits:
 class ExecResult:
     """What one execute request did, as seen from the grader."""
 
-    status: str  # ok | error | timeout | dead | output_limit
+    status: str  # ok | error | timeout | dead | output_limit | memory_limit
     ename: str = ""
     evalue: str = ""
     output: str = ""
     output_bytes: int = 0
     user_expressions: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
-
-
-@functools.cache  # the machine does not change while we run
-def sandbox_problem() -> str | None:
-    """Why the sandbox cannot run here, or None when it can."""
-    if not sys.platform.startswith("linux"):
-        return "the grading sandbox needs Linux (user, mount and network namespaces)"
-    for tool in ("unshare", "setpriv", "mount", "pivot_root", "umount"):
-        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists():
-            return f"'{tool}' is missing: install util-linux (Debian/Ubuntu: apt-get install util-linux mount)"
-    probe = subprocess.run(["unshare", "-Urmn", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return ("unshare -Urmn failed: unprivileged user namespaces are disabled "
-                f"({probe.stderr.strip()}); enable them with 'sysctl kernel.unprivileged_userns_clone=1' "
-                "or 'sysctl user.max_user_namespaces=15000'")
-    return None
-
-
-def _read_only_mounts() -> list[str]:
-    """Host directories the kernel may read: the OS, Python, the venv, ragfirst/ and data/."""
-    wanted = ["/usr", "/etc", sys.base_prefix, sys.prefix, str(PACKAGE_DIR), str(DATA_DIR)]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = Path("/", name)
-        if path.is_dir() and not path.is_symlink():
-            wanted.append(str(path))
-    result: list[str] = []
-    for path in wanted:
-        resolved = str(Path(path).resolve())
-        covered = any(resolved == done or resolved.startswith(done.rstrip("/") + "/") for done in result)
-        if Path(resolved).is_dir() and not covered:
-            result.append(resolved)
-    return result
-
-
-def _init_script(root: Path, comm: Path, limits: Limits) -> str:
-    """Shell run as root of the new user namespace: build the tree, pivot, drop privileges, exec."""
-    q = shlex.quote
-    lines = ["set -eu", 'KERNEL_PATH="$PATH"', "PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"R={q(str(root))}", 'mount -t tmpfs -o size=16m,mode=755 tmpfs "$R"',
-             # /tmp first: a repo or venv that lives under /tmp is bind-mounted on top of it below
-             f'mkdir -p "$R"/tmp && mount -t tmpfs -o size={limits.tmpfs_bytes},mode=1777 tmpfs "$R"/tmp']
-    for path in _read_only_mounts():
-        lines.append(f'mkdir -p "$R"{q(path)} && mount --rbind {q(path)} "$R"{q(path)} '
-                     f'&& mount -o remount,bind,ro "$R"{q(path)}')
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = Path("/", name)
-        if path.is_symlink():
-            lines.append(f'ln -s {q(os.readlink(path))} "$R"/{name}')
-    size = limits.tmpfs_bytes
-    lines += [
-        f'mkdir -p "$R"/proc "$R"/dev/shm "$R"{INSIDE_HOME} "$R"{INSIDE_COMM} "$R"/oldroot',
-        'mount -t proc proc "$R"/proc',
-        'for f in null zero random urandom; do touch "$R"/dev/$f; mount --bind /dev/$f "$R"/dev/$f; done',
-        f'mount -t tmpfs -o size={size},mode=1777 tmpfs "$R"/dev/shm',
-        f'mount -t tmpfs -o size={size},mode=755 tmpfs "$R"{INSIDE_HOME}',
-        f'mount --bind {q(str(comm))} "$R"{INSIDE_COMM}',
-        f'mkdir -p "$R"/tmp/matplotlib && cp {q(str(matplotlib_cache()))}/fontlist-*.json "$R"/tmp/matplotlib/ 2>/dev/null || true',
-        'cd "$R" && pivot_root . oldroot && umount -l /oldroot && rmdir /oldroot',
-        "mount -o remount,bind,ro /",
-        f"cd {INSIDE_HOME}",
-        'PATH="$KERNEL_PATH"',
-        "exec setpriv --no-new-privs --bounding-set=-all --inh-caps=-all "
-        "--securebits=+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked,+keep_caps_locked "
-        '-- "$@"',
-    ]
-    return "\n".join(lines)
 
 
 _MPL_LOCK = threading.Lock()
@@ -182,13 +124,6 @@ def kernel_environment() -> dict[str, str]:
     return env
 
 
-def _set_limits(limits: Limits) -> None:  # runs in the child between fork and exec
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 class SandboxedKernel:
     """One IPython kernel in its own namespaces; use as a context manager."""
 
@@ -198,37 +133,41 @@ class SandboxedKernel:
         self.process: subprocess.Popen | None = None
         self.client = None
         self.stderr_path = self.workdir / "kernel.stderr"
+        self._leases = ExitStack()  # the uid lent to this kernel (root grader) until shutdown
+        self._zmq = None
 
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> None:
+        import zmq
         from jupyter_client import BlockingKernelClient
         from jupyter_client.connect import write_connection_file
 
         problem = sandbox_problem()
         if problem:
             raise SandboxUnavailable(problem)
-        comm = self.workdir / "comm"
-        root = self.workdir / "root"
-        comm.mkdir(parents=True, exist_ok=True)
-        root.mkdir(exist_ok=True)
-        key = secrets.token_hex(16)
-        inside_file = comm / "kernel.json"
-        write_connection_file(str(inside_file), ip=f"{INSIDE_COMM}/k", transport="ipc", key=key.encode(), **PORTS)
-        host_file = self.workdir / "host-connection.json"
-        write_connection_file(str(host_file), ip=str(comm / "k"), transport="ipc", key=key.encode(), **PORTS)
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{INSIDE_COMM}/kernel.json",
-                  "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
-        command = ["unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--ipc", "--uts",
-                   "--fork", "--kill-child", "--propagation", "private",
-                   "sh", "-c", _init_script(root, comm, self.limits), "sandbox-init", *kernel]
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        who = self._leases.enter_context(jail.identity())
+        key = secrets.token_hex(16).encode()
+        write_connection_file(str(self.workdir / "kernel.json"), ip=f"{INSIDE_COMM}/k", transport="ipc", key=key,
+                              **PORTS)  # copied into /comm by the init script
+        kernel = [sys.executable, "-m", "ragfirst.grading.kernel_boot", str(self.limits.flood_bytes),
+                  "-f", f"{INSIDE_COMM}/kernel.json", "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
+        limits = jail.ProcessLimits(self.limits.memory_bytes, self.limits.file_bytes, self.limits.open_files,
+                                    self.limits.processes, self.limits.tmpfs_bytes)
+        script = jail.init_script(self.workdir, who, limits, matplotlib_cache())
+        command = [*jail.unshare_command(who), "sh", "-c", script, "sandbox-init", *kernel]
         with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=kernel_environment(),
-                start_new_session=True, preexec_fn=lambda: _set_limits(self.limits), cwd=str(self.workdir),
-            )
-        self.client = BlockingKernelClient(connection_file=str(host_file))
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
+                                            env=kernel_environment(), start_new_session=True, cwd=str(self.workdir))
+        comm = self._wait_for_sockets()
+        host_file = self.workdir / "host-connection.json"
+        write_connection_file(str(host_file), ip=str(comm / "k"), transport="ipc", key=key, **PORTS)
+        # No reconnects: the student's code could swap a socket in /comm for a symlink to a host socket,
+        # and a reconnect through /proc/<pid>/root would follow it outside the sandbox.
+        self._zmq = zmq.Context()
+        self._zmq.setsockopt(zmq.RECONNECT_IVL, -1)
+        self.client = BlockingKernelClient(connection_file=str(host_file), context=self._zmq)
         self.client.load_connection_file()
-        self._wait_for_sockets(comm)
         self.client.start_channels()
         reply = self.execute("1", timeout=self.limits.startup_timeout, silent=True)
         if reply.status != "ok":
@@ -236,12 +175,16 @@ class SandboxedKernel:
             self.shutdown()
             raise RuntimeError(f"the sandboxed kernel did not start: {detail}")
 
-    def _wait_for_sockets(self, comm: Path) -> None:
+    def _wait_for_sockets(self) -> Path:
+        """The kernel's /comm as the grader reaches it (through /proc/<pid>/root), once its sockets exist."""
         deadline = time.monotonic() + self.limits.startup_timeout
-        wanted = [comm / f"k-{port}" for port in PORTS.values()]
-        while not all(path.exists() for path in wanted):
+        while True:
             if not self.alive():
                 raise RuntimeError(f"the sandboxed kernel exited at start: {self.stderr_tail()}")
+            pid = self.kernel_pid()
+            comm = Path(f"/proc/{pid}/root{INSIDE_COMM}")
+            if pid and all((comm / f"k-{port}").exists() for port in PORTS.values()):
+                return comm
             if time.monotonic() > deadline:
                 self.shutdown()
                 raise RuntimeError("the sandboxed kernel did not open its sockets in time")
@@ -266,6 +209,24 @@ class SandboxedKernel:
             return None
         return int(children[0]) if children else None
 
+    def resident_bytes(self) -> int:
+        """Resident memory of the kernel and every process under it (orphans are reparented to the kernel,
+        PID 1 of the namespace), from /proc: the total-memory limit where no cgroup can be used."""
+        total, todo, seen = 0, [self.kernel_pid()], set()
+        while todo:
+            pid = todo.pop()
+            if not pid or pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    todo += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            except (OSError, ValueError):
+                continue  # exited meanwhile
+        return total
+
     def interrupt(self) -> None:
         pid = self.kernel_pid()
         if pid:
@@ -281,6 +242,9 @@ class SandboxedKernel:
                 self.client.stop_channels()
             except Exception:  # noqa: BLE001 - teardown must not fail
                 pass
+        if self._zmq is not None:
+            self._zmq.destroy(linger=0)
+            self._zmq = None
         if self.process is not None and self.process.poll() is None:
             pid = self.kernel_pid()
             if pid:  # kill PID 1 of the namespace first so that unshare reaps it (and its CPU time is counted)
@@ -297,9 +261,15 @@ class SandboxedKernel:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+        if self.process is None or self.process.poll() is not None:
+            self._leases.close()  # the uid is free again only once nothing of this kernel runs
 
     def __enter__(self) -> "SandboxedKernel":
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.shutdown()  # frees the uid and ends whatever started
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -321,6 +291,7 @@ class SandboxedKernel:
         idle = False
         deadline = started + timeout
         interrupted_at: float | None = None
+        next_memory_check = started
         while reply is None or not idle:
             now = time.monotonic()
             if not self.alive():
@@ -332,6 +303,12 @@ class SandboxedKernel:
                 result.status = "output_limit"
                 self.shutdown()
                 break
+            if now >= next_memory_check:
+                next_memory_check = now + MEMORY_POLL
+                if self.resident_bytes() > self.limits.memory_bytes:
+                    result.status = "memory_limit"  # all processes together: RLIMIT_AS only bounds each one
+                    self.shutdown()
+                    break
             if interrupted_at is None and now > deadline:
                 result.status = "timeout"
                 interrupted_at = now
@@ -353,7 +330,10 @@ class SandboxedKernel:
                 self._keep(result, kept, str(content.get("data", {}).get("text/plain", "")) + "\n")
             elif kind == "error":
                 result.ename, result.evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
-        if reply is not None:
+        if result.ename == OUTPUT_LIMIT_ERROR and result.status in ("ok", "dead"):
+            result.status = "output_limit"  # counted in the kernel (outcap): the same outcome on every machine
+            self.shutdown()
+        elif reply is not None:
             if result.status == "ok" and reply.get("status") != "ok":
                 result.status = "error"
                 result.ename = result.ename or str(reply.get("ename", ""))

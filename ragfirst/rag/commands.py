@@ -8,9 +8,13 @@ from dataclasses import asdict
 
 def run_index(args) -> int:
     """Build or refresh the index from data/corpus or the folder given."""
+    from ragfirst.rag.corpus import MAX_FILES, MAX_TOTAL_BYTES
     from ragfirst.rag.index import build_index
 
-    report = build_index(args.path, collection=args.collection, progress=not args.json)
+    max_bytes = MAX_TOTAL_BYTES if args.max_mb is None else int(args.max_mb * 1_000_000)
+    report = build_index(args.path, collection=args.collection, progress=not args.json,
+                         follow_symlinks=args.follow_symlinks, max_files=args.max_files or MAX_FILES,
+                         max_bytes=max_bytes)
     if args.json:
         print(json.dumps({**asdict(report), "changed": report.changed}, ensure_ascii=False))
     else:

@@ -11,9 +11,17 @@ class CorpusError(ValueError):
     """A document file cannot be indexed (empty, binary, not UTF-8, too large, bad front matter)."""
 
 
+class CorpusWarning(UserWarning):
+    """Files left out of an index on purpose (symbolic links), named so the learner can decide."""
+
+
 class QuestionError(ValueError):
     """A question cannot be answered as asked (empty, too long, not Korean)."""
 
 
 class IndexNotFoundError(RuntimeError):
     """The collection has not been built yet."""
+
+
+class IndexReplacedError(IndexNotFoundError):
+    """The index was rebuilt while a Retriever still read its previous version."""

@@ -2,9 +2,10 @@
 
 Chunk ids are content hashes, so re-indexing an unchanged folder writes nothing,
 an edited document gets new chunks and loses its old ones, and a deleted document
-disappears. A changed index is built into a staging collection (reusing the
-vectors of unchanged chunks) and swapped in only when complete: an error on the
-way leaves the previous index exactly as it was.
+disappears. A changed index is built into a new generation (reusing the vectors
+of unchanged chunks), the index's pointer is switched to it when it is complete,
+and only then is the old generation deleted (:mod:`store`): a crash or an error at
+any point leaves a usable index, the previous one or the new one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from ragfirst import config
 from ragfirst.rag import store
 from ragfirst.rag.chunk import Chunk, chunk_corpus
-from ragfirst.rag.corpus import load_corpus
+from ragfirst.rag.corpus import MAX_FILES, MAX_TOTAL_BYTES, load_corpus
 from ragfirst.rag.embed import embed_passages
 
 ADD_BATCH = 64
@@ -71,18 +72,23 @@ def build_index(
     collection: str = store.DEFAULT_COLLECTION,
     client=None,
     progress: bool = False,
+    *,
+    follow_symlinks: bool = False,
+    max_files: int = MAX_FILES,
+    max_bytes: int = MAX_TOTAL_BYTES,
 ) -> IndexReport:
-    """Make ``collection`` mirror the documents in ``folder`` (default: data/corpus)."""
+    """Make ``collection`` mirror the documents in ``folder`` (default: data/corpus); limits as in :func:`load_corpus`."""
     started = time.perf_counter()
     folder = Path(folder) if folder else default_corpus()
-    docs = load_corpus(folder)  # validates every file before anything is written
+    # validates every file before anything is written
+    docs = load_corpus(folder, follow_symlinks=follow_symlinks, max_files=max_files, max_bytes=max_bytes)
     chunks = chunk_corpus(docs)
     by_doc = {d.doc_id: d for d in docs}
     client = client or store.open_client()
     wanted = {c.chunk_id: c for c in chunks}
 
     existing: dict = {"ids": [], "embeddings": []}
-    if collection in store.collection_names(client):  # vectors are reused; text and metadata come from the files
+    if store.resolve(client, collection) is not None:  # vectors are reused; text and metadata come from the files
         existing = store.get_collection(client, collection).get(include=["embeddings"])
     have = set(existing["ids"])
     kept = [cid for cid in existing["ids"] if cid in wanted]
@@ -96,9 +102,8 @@ def build_index(
     for chunk, vector in zip(new, fresh):
         vectors[chunk.chunk_id] = vector
 
-    staging = f"{collection}-staging"
-    store.delete_collection(client, staging)  # leftover of an interrupted run
-    target = store.create_collection(client, staging, {"source": str(folder.resolve()), "documents": len(docs)})
+    previous = store.resolve(client, collection)
+    target = store.new_generation(client, collection, {"source": str(folder.resolve()), "documents": len(docs)})
     try:
         for start in range(0, len(chunks), ADD_BATCH):
             batch = chunks[start : start + ADD_BATCH]
@@ -111,10 +116,10 @@ def build_index(
         if target.count() != len(chunks):
             raise RuntimeError(f"인덱스 '{collection}' 작성 중 청크 수가 맞지 않습니다({target.count()}/{len(chunks)}).")
     except BaseException:
-        store.delete_collection(client, staging)
+        client.delete_collection(target.name)
         raise
-    store.delete_collection(client, collection)
-    target.modify(name=collection)
+    store.point_to(client, collection, target.name)  # the switch: readers see the old or the new index, never none
+    store.drop_unused(client, collection, previous)
     return IndexReport(collection, len(docs), len(chunks), len(new), removed, len(kept), time.perf_counter() - started)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ragfirst.rag import store
 from ragfirst.rag.embed import embed_queries
+from ragfirst.rag.errors import IndexReplacedError
 from ragfirst.rag.korean import search_tokens_and_nouns, search_tokens_many
 
 MODES = ("hybrid", "dense", "bm25")
@@ -119,8 +120,18 @@ class Retriever:
 
     def dense_ranking(self, question: str, n: int) -> list[tuple[str, float]]:
         """Top ``n`` chunks by cosine similarity, through chroma's vector index."""
+        from chromadb.errors import NotFoundError
+
         vector = embed_queries([question])[0]
-        found = self.collection.query(query_embeddings=[vector], n_results=min(n, len(self.ids)), include=["distances"])
+        try:
+            found = self.collection.query(query_embeddings=[vector], n_results=min(n, len(self.ids)),
+                                          include=["distances"])
+        except NotFoundError:  # re-indexed since this retriever opened it: the old generation is gone
+            name = store.index_name(self.collection.name)
+            raise IndexReplacedError(
+                f"인덱스 '{name}'가 다시 색인되어 이 Retriever가 읽던 버전이 지워졌습니다. "
+                f"Retriever.open('{name}')으로 새 인덱스를 다시 여세요 (bm25 검색은 그대로 됩니다)."
+            ) from None
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0])]
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid") -> SearchResult:
