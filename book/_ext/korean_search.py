@@ -3,9 +3,11 @@
 Sphinx ships no Korean search language: for ``language = "ko"`` it falls back to
 English, which indexes each space-separated word (어절) whole, so "청크" never
 matches a page that only says "청크를" or "청크로". Here the index holds both the
-어절 and the content morphemes Kiwi finds in it (nouns, stems, foreign words),
-the same analysis the course's BM25 search uses (ragfirst.rag.korean). The
-browser side needs nothing new: a learner types a word, and the word is there.
+어절 and the content morphemes Kiwi finds in it (nouns, stems, foreign words;
+the tags the course's BM25 search keeps, ragfirst.rag.korean), plus a noun
+joined to its derivational suffix: Kiwi reads "양자화하지" as 양자 + 화 + 하 + 지,
+and a reader searches for "양자화". The browser side needs nothing new: a
+learner types a word, and the word is in the index.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import re
 from sphinx.search import SearchLanguage
 from sphinx.search._stopwords.en import ENGLISH_STOPWORDS
 
-from ragfirst.rag.korean import has_hangul, search_tokens_many
+from ragfirst.rag.korean import CONTENT_TAGS, has_hangul, kiwi
 
 WORD = re.compile(r"\w+")
+STEM_TAGS = frozenset({"NNG", "NNP", "XR"})  # what a derivational suffix (XSN: -화, -성, -치) attaches to
 
 
 class SearchKorean(SearchLanguage):
@@ -32,8 +35,11 @@ class SearchKorean(SearchLanguage):
         words = WORD.findall(input)
         if not has_hangul(input):
             return words
-        [morphemes] = search_tokens_many([input], bigrams=False)
-        return words + [m for m in morphemes if has_hangul(m)]
+        tokens = kiwi().tokenize(input)
+        morphemes = [t.form for t in tokens if t.tag.split("-")[0] in CONTENT_TAGS and has_hangul(t.form)]
+        derived = [a.form + b.form for a, b in zip(tokens, tokens[1:])
+                   if a.tag in STEM_TAGS and b.tag == "XSN" and b.start == a.start + a.len]
+        return words + morphemes + derived
 
 
 def setup(app):
