@@ -25,6 +25,7 @@ extensions = [
     "korean_search",  # book/_ext: Korean morphemes in the search index
     "book_fonts",  # book/_ext: the NanumGothic webfont from koreanize-matplotlib
     "mathml",  # book/_ext: formulas as MathML, no MathJax from a CDN
+    "test_markers",  # book/_ext: no "# NBVAL_…" lines in the code a reader copies
 ]
 html_math_renderer = "mathml"
 
@@ -45,7 +46,6 @@ nb_ipywidgets_js = {}
 nb_render_markdown_format = "myst"
 myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
-suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "sphinx_book_theme"
 html_title = "ragfirst: 파인튜닝은 마지막 수단"

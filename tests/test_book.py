@@ -145,6 +145,11 @@ def test_the_site_loads_nothing_from_the_network(built):
     assert not remote, "\n".join(remote)
 
 
+def test_code_shows_no_nbval_markers(built):
+    assert any("NBVAL_" in p.read_text(encoding="utf-8") for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
+    assert not [str(p.relative_to(built)) for p in _pages(built) if "NBVAL_" in p.read_text(encoding="utf-8")]
+
+
 def test_korean_css_ships_its_font_files(built):
     css = (built / "_static" / "korean.css").read_text(encoding="utf-8")
     urls = re.findall(r'url\("([^"]+)"\)', css)
@@ -249,8 +254,11 @@ def test_page_opens_cleanly_with_korean_in_nanumgothic(site_url, built, relative
         fonts = _platform_fonts(page, "[data-korean-probe]") if probe else {}
         declared = page.evaluate(f"document.fonts.check('16px {KOREAN_FONT}', '한국어')")
         family = page.evaluate("getComputedStyle(document.querySelector('[data-korean-probe]') || document.body).fontFamily")
+        code_cells = page.locator("div.highlight pre").count()
+        copy_buttons = page.locator("button.copybtn").count()
         page.screenshot(path=str(SCREENSHOTS / f"{_page_id(relative)}.png"))
         assert not problems, problems
+    assert copy_buttons >= code_cells, f"{code_cells} code blocks but {copy_buttons} copy buttons"
     assert not missing_images, f"images that did not load: {missing_images}"
     assert probe, "no Korean text on the page"
     assert declared, f"{KOREAN_FONT} is not available to the page"
