@@ -145,6 +145,12 @@ def test_the_site_loads_nothing_from_the_network(built):
     assert not remote, "\n".join(remote)
 
 
+def test_every_course_diagram_is_shown_in_the_book(built):
+    shown = {p.name for p in (built / "_images").glob("*.svg")}
+    diagrams = {p.name for p in (REPO_ROOT / "docs" / "diagrams").glob("*.svg")}
+    assert diagrams and diagrams <= shown, sorted(diagrams - shown)
+
+
 def test_code_shows_no_nbval_markers(built):
     assert any("NBVAL_" in p.read_text(encoding="utf-8") for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
     assert not [str(p.relative_to(built)) for p in _pages(built) if "NBVAL_" in p.read_text(encoding="utf-8")]
