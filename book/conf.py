@@ -17,13 +17,15 @@ project = "ragfirst"
 author = "ragfirst 기여자"
 copyright = "ragfirst 기여자, MIT 라이선스"
 language = "ko"
+# Korean for theme strings with no Korean catalog upstream (compiled at build time).
+locale_dirs = ["book/locale"]
 root_doc = "book/index"
 
 extensions = [
     "myst_nb",
     "sphinx_copybutton",
     "korean_search",  # book/_ext: Korean morphemes in the search index
-    "book_fonts",  # book/_ext: the NanumGothic webfont from koreanize-matplotlib
+    "korean_ui",  # book/_ext: NanumGothic shipped with the site, Korean copy-button messages
     "mathml",  # book/_ext: formulas as MathML, no MathJax from a CDN
     "test_markers",  # book/_ext: no "# NBVAL_…" lines in the code a reader copies
 ]
@@ -62,6 +64,7 @@ html_show_sourcelink = False
 html_context = {"default_mode": "light"}
 html_theme_options = {
     "home_page_in_toc": True,
+    "search_bar_text": "검색…",
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "use_download_button": False,

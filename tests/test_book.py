@@ -145,6 +145,16 @@ def test_the_site_loads_nothing_from_the_network(built):
     assert not remote, "\n".join(remote)
 
 
+ENGLISH_UI = ("Skip to main content", "Back to top", "On this page", "previous page", "next page",
+              "Link to this heading", "Search the docs", "System Settings", "Color mode")
+
+
+def test_theme_speaks_korean(built):
+    english = {f"{p.relative_to(built)}: {s}" for p in _pages(built) for s in ENGLISH_UI if s in p.read_text(encoding="utf-8")}
+    assert not english, sorted(english)[:10]
+    assert "'ko': {" in (built / "_static" / "copybutton.js").read_text(encoding="utf-8")
+
+
 def test_every_course_diagram_is_shown_in_the_book(built):
     shown = {p.name for p in (built / "_images").glob("*.svg")}
     diagrams = {p.name for p in (REPO_ROOT / "docs" / "diagrams").glob("*.svg")}
@@ -262,9 +272,11 @@ def test_page_opens_cleanly_with_korean_in_nanumgothic(site_url, built, relative
         family = page.evaluate("getComputedStyle(document.querySelector('[data-korean-probe]') || document.body).fontFamily")
         code_cells = page.locator("div.highlight pre").count()
         copy_buttons = page.locator("button.copybtn").count()
+        tooltips = set(page.eval_on_selector_all("button.copybtn", "bs => bs.map(b => b.dataset.tooltip)"))
         page.screenshot(path=str(SCREENSHOTS / f"{_page_id(relative)}.png"))
         assert not problems, problems
     assert copy_buttons >= code_cells, f"{code_cells} code blocks but {copy_buttons} copy buttons"
+    assert tooltips <= {"복사"}, tooltips
     assert not missing_images, f"images that did not load: {missing_images}"
     assert probe, "no Korean text on the page"
     assert declared, f"{KOREAN_FONT} is not available to the page"
