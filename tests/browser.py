@@ -11,6 +11,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -38,7 +42,7 @@ def chromium_problem() -> str | None:
 
 
 @contextmanager
-def open_page(url: str) -> Iterator[tuple["Page", list[str]]]:  # noqa: F821
+def open_page(url: str) -> Iterator[tuple[Page, list[str]]]:
     """A loaded page and a live list of the problems seen so far."""
     from playwright.sync_api import sync_playwright
 
