@@ -58,6 +58,7 @@ html_additional_pages = {"index": "redirect.html"}
 templates_path = [str(BOOK / "_templates")]
 html_last_updated_fmt = None
 html_copy_source = False
+html_use_index = False  # the course has no index entries: an empty index page helps nobody
 html_show_sourcelink = False
 # Light pages suit the stored charts (white backgrounds); it also gives the
 # theme a valid mode on a first visit (else it logs a console error).

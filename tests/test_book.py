@@ -31,8 +31,8 @@ LOCAL_BOOK_SOURCES = sorted(
     [p.relative_to(REPO_ROOT).with_suffix(".html") for p in (REPO_ROOT / "notebooks").glob("*.ipynb")]
     + [p.relative_to(REPO_ROOT).with_suffix(".html") for p in (REPO_ROOT / "docs").glob("*.md")]
 )
-# Every page a reader can reach: the course pages plus the home page, its redirect, search and index.
-BROWSER_PAGES = LOCAL_BOOK_SOURCES + [Path("book/index.html"), Path("index.html"), Path("search.html"), Path("genindex.html")]
+# Every page a reader can reach: the course pages plus the home page, its redirect and search.
+BROWSER_PAGES = LOCAL_BOOK_SOURCES + [Path("book/index.html"), Path("index.html"), Path("search.html")]
 
 
 @pytest.fixture(scope="session")
