@@ -146,7 +146,8 @@ def test_the_site_loads_nothing_from_the_network(built):
 
 
 ENGLISH_UI = ("Skip to main content", "Back to top", "On this page", "previous page", "next page",
-              "Link to this heading", "Search the docs", "System Settings", "Color mode")
+              "Link to this heading", "Search the docs", "System Settings", "Color mode", "Toggle primary sidebar",
+              "Toggle secondary sidebar")
 
 
 def test_theme_speaks_korean(built):
