@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 OUT ?= grade-out
 
-.PHONY: setup lab test test-portable execute grade bench clean
+.PHONY: setup lab test test-portable execute grade bench book clean
 
 setup:  ## create or reuse .venv (keyed by a hash of requirements.txt)
 	@scripts/bootstrap.sh
@@ -29,5 +29,9 @@ grade: setup  ## make grade ASSIGNMENT=<name> SUBMISSIONS=<dir> [OUT=grade-out]
 bench: setup  ## run every benchmark and write its report under reports/
 	@for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) "$$script" || exit 1; done
 
+book: setup  ## the course as a static HTML site in _build/html (stored outputs; fresh build, warnings are errors)
+	@$(PY) -m sphinx -b html -c book -E -W --keep-going -q . _build/html
+	@echo "book: open _build/html/index.html"
+
 clean:  ## remove derived files (the venv stays)
-	rm -rf .cache reports .pytest_cache
+	rm -rf .cache reports .pytest_cache _build

@@ -19,6 +19,8 @@ TOP, ROW_HEIGHT = 70, 82
 DIAMOND_W, DIAMOND_H, BOX_W, BOX_H = 290, 60, 230, 42
 PATH_COLOR, EDGE_COLOR = "#c62828", "#546e7a"
 CONTINUE_LABEL = "추가 검토"
+# Korean fonts the course's readers have: NanumGothic (fonts-nanum, koreanize-matplotlib), Windows, macOS, Linux.
+FONT_FAMILY = "NanumGothic, 'Malgun Gothic', 'Apple SD Gothic Neo', 'Noto Sans CJK KR', sans-serif"
 
 
 def _center(node: str) -> tuple[int, int]:
@@ -98,7 +100,7 @@ def flowchart_svg(decision: Decision | None = None, title: str = "") -> str:
     height = TOP + 8 * ROW_HEIGHT + (40 if decision else 0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="720" height="{height}" viewBox="0 0 720 {height}" '
-        'font-family="NanumGothic, \'Malgun Gothic\', \'Apple SD Gothic Neo\', \'Noto Sans CJK KR\', sans-serif">',
+        f'font-family="{FONT_FAMILY}">',
         '<defs>'
         f'<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{EDGE_COLOR}"/></marker>'
