@@ -438,7 +438,7 @@ def run_cli(args) -> int:
 
 
 def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The seed's scenarios and assignment projects from ``data/scenarios.yaml``."""
+    """The seed's scenarios and assignment projects, and the graded cases, from ``data/scenarios.yaml``."""
     import yaml
 
     path = Path(path) if path is not None else DATA_DIR / "scenarios.yaml"
@@ -451,23 +451,26 @@ def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
                 raise ProjectError(f"{path.name}: {number}번째 항목에 '{key}'가 없습니다.")
     answers_file = path.parent / ANSWER_KEYS_DIR.name / "scenario_answers.yaml"
     answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else {}
-    return [_with_seed_answer(entry, answers.get(entry["id"])) for entry in entries]
+    return [_with_answer(entry, answers.get(entry["id"])) for entry in entries]
 
 
-def _with_seed_answer(entry: dict[str, Any], answer: Any) -> dict[str, Any]:
-    """The entry with ``seed_answer`` right after ``seed``, when the answer key is readable.
+def _with_answer(entry: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The entry with its answer key, when the answer key is readable.
 
-    The answer key lives apart (``data/answer_keys/``) because hidden tests accept it: the grading
-    sandbox does not mount it, so there a scenario simply has no ``seed_answer``.
+    A seed case gets ``seed_answer`` right after ``seed`` (the seed's "권장 답변"); a graded case
+    gets ``answer_key`` (``accept``: every choice the course defends, ``why``). The keys live apart
+    (``data/answer_keys/``) because hidden tests use them: the grading sandbox does not mount that
+    folder, so there an entry simply has no answer.
     """
     if answer is None:
         return entry
+    key = "answer_key" if entry["kind"] == "graded" else "seed_answer"
     merged: dict[str, Any] = {}
-    for key, value in entry.items():
-        merged[key] = value
-        if key == "seed":
-            merged["seed_answer"] = answer
-    merged.setdefault("seed_answer", answer)
+    for name, value in entry.items():
+        merged[name] = value
+        if name == "seed":
+            merged[key] = answer
+    merged.setdefault(key, answer)
     return merged
 
 

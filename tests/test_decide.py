@@ -229,11 +229,33 @@ def test_describe_scenario_lists_seed_facts_and_assumptions():
     assert any(line.startswith("  가정 budget:") for line in lines)
 
 
-def test_scenarios_file_has_the_seeds_four_cases():
-    ids = [entry["id"] for entry in decide.load_scenarios()]
-    assert ids == ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"]
+def test_scenarios_file_has_the_seeds_four_cases_and_four_parallel_graded_ones():
+    entries = decide.load_scenarios()
+    assert [e["id"] for e in entries if e["kind"] != "graded"] == [
+        "legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"]
+    graded = {e["id"]: e for e in entries if e["kind"] == "graded"}
+    assert sorted(e["parallel_to"] for e in graded.values()) == sorted(
+        ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"])
+    assert all("answer_key" in e and "seed_answer" not in e for e in graded.values())
     with pytest.raises(decide.ProjectError, match="scenario_id"):
         decide.scenario("nope")
+
+
+@pytest.mark.parametrize("case", ["tax_review", "yoga_chatbot", "defect_inspection", "bookstore_recommendation"])
+def test_graded_cases_accept_decides_answer_and_follow_their_seed_case(case):
+    """The answer key of a graded case holds decide's answer, and decide reasons as on the parallel seed case."""
+    entry = decide.scenario(case)
+    twin = decide.decide(scenario_project(entry["parallel_to"]))
+    decision = decide.decide(entry["project"])
+    assert decision.choice_number in entry["answer_key"]["accept"]
+    assert (decision.techniques, decision.path) == (twin.techniques, twin.path)
+
+
+def test_rag_first_on_the_tax_case_is_what_the_checklist_gives_when_rag_is_not_yet_shown_short():
+    project = scenario_project("tax_review")
+    assert decide.decide(project).choice_number == 5
+    assert decide.decide({**project, "rag_insufficient": False}).choice_number == 2
+    assert decide.scenario("tax_review")["answer_key"]["accept"] == [5, 2]
 
 
 # --- checklists ---------------------------------------------------------------------
