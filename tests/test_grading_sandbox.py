@@ -166,6 +166,51 @@ def test_solution_scores_full_marks_and_blank_exercise_zero(assignment, tmp_path
     assert all(t.hidden_passed is not False for t in results["solution"].tests)
 
 
+def _solved(assignment: str, changes: dict[str, tuple[str, str]]):
+    """The master with text replaced in some answer cells: {grade_id: (old, new)}."""
+    notebook = nbformat.read(master_path(assignment), as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id in changes:
+            old, new = changes[grade_id]
+            assert old in cell.source, (grade_id, old)
+            cell.source = cell.source.replace(old, new)
+    return notebook
+
+
+# Every alternative the course defends scores its stated points (docs/instructor.md, "채점 기준").
+ALTERNATIVES = {
+    "tech_selection": {
+        "both_trained_models": ({"choices_answer": ('"제조 라인 불량 검사 AI": 5, "온라인 서점 도서 추천": 5',
+                                                    '"제조 라인 불량 검사 AI": 4, "온라인 서점 도서 추천": 4')}, 0),
+        "books_tool_only": ({"choices_answer": ('"온라인 서점 도서 추천": 5', '"온라인 서점 도서 추천": 3')}, 0),
+        "inspection_wired_in": ({"flowchart_answer": ('"needs_realtime_tools": False,  # 실시간 처리',
+                                                      '"needs_realtime_tools": True,  # 실시간 처리')}, 0),
+        "inspection_tools_only": ({"choices_answer": ('"제조 라인 불량 검사 AI": 5', '"제조 라인 불량 검사 AI": 3')}, 2),
+        "books_live_stock_missed": ({"flowchart_answer": ('"needs_realtime_tools": True,  # 실시간 재고',
+                                                          '"needs_realtime_tools": False,  # 실시간 재고')}, 2),
+    },
+    "cost_analysis": {  # the file name is the student id the variant comes from
+        "kim_minsu": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 0),
+        "copied_from_kim": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 2),
+        "wrote_own_id": ({"student_id_answer": ('"solution"', '"wrote_own_id"')}, 0),
+    },
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(ALTERNATIVES))
+def test_each_defensible_alternative_scores_its_stated_points(assignment, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for student, (changes, _) in ALTERNATIVES[assignment].items():
+        nbformat.write(_solved(assignment, changes), folder / f"{student}.ipynb")
+    results = {r.student_id: r for r in grader.grade_assignment(assignment, folder, tmp_path / "out", TEST_LIMITS,
+                                                                progress=False)}
+    full = load_master(assignment).auto_max
+    lost = {student: full - results[student].total for student in ALTERNATIVES[assignment]}
+    assert lost == {student: points for student, (_, points) in ALTERNATIVES[assignment].items()}
+
+
 def test_the_three_assignments_exist():
     assert assignment_names() == ["cost_analysis", "decision_scenarios", "tech_selection"]
 
