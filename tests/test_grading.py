@@ -187,7 +187,7 @@ def test_out_folder_inside_submissions_is_refused(tmp_path):
 
 
 def test_unknown_assignment_names_the_known_ones(tmp_path):
-    with pytest.raises(ValueError, match="Known assignments: cost_analysis"):
+    with pytest.raises(ValueError, match="Known assignments: address_tool, cost_analysis"):
         load_master("nope")
 
 

@@ -152,7 +152,7 @@ def test_test_code_never_enters_the_students_kernel(tmp_path, monkeypatch):
                 assert line.strip() not in everything, f"test line reached the kernel: {line.strip()}"
 
 
-@pytest.mark.parametrize("assignment", ["cost_analysis", "tech_selection"])
+@pytest.mark.parametrize("assignment", ["address_tool", "cost_analysis", "tech_selection"])
 def test_solution_scores_full_marks_and_blank_exercise_zero(assignment, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -190,6 +190,10 @@ ALTERNATIVES = {
         "books_live_stock_missed": ({"flowchart_answer": ('"needs_realtime_tools": True,  # 실시간 재고',
                                                           '"needs_realtime_tools": False,  # 실시간 재고')}, 2),
     },
+    "address_tool": {  # tools that skip one rule lose exactly that rule's points
+        "forgets_the_owner": ({"tool_answer": ('if order["customer_id"] != customer_id:', "if False:")}, 3),
+        "changes_shipped_orders": ({"tool_answer": ('if order["status"] not in CHANGEABLE_STATUSES:', "if False:")}, 2),
+    },
     "cost_analysis": {  # the file name is the student id the variant comes from
         "kim_minsu": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 0),
         "copied_from_kim": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 2),
@@ -211,8 +215,8 @@ def test_each_defensible_alternative_scores_its_stated_points(assignment, tmp_pa
     assert lost == {student: points for student, (_, points) in ALTERNATIVES[assignment].items()}
 
 
-def test_the_three_assignments_exist():
-    assert assignment_names() == ["cost_analysis", "decision_scenarios", "tech_selection"]
+def test_the_four_assignments_exist():
+    assert assignment_names() == ["address_tool", "cost_analysis", "decision_scenarios", "tech_selection"]
 
 
 @pytest.fixture(scope="module")
