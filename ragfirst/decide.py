@@ -67,6 +67,15 @@ QUESTION_FIELDS = {
 CHOICE_APPROACHES = {1: "prompt_engineering", 2: "rag_system", 3: "tool_use", 4: "finetuning"}
 CHOICES = {**{n: APPROACH_LABELS[a] for n, a in CHOICE_APPROACHES.items()}, 5: HYBRID_LABEL}
 VERDICT_PENDING = "판단 보류"
+# What a "Yes" means at D and F. The seed names the questions only; these readings keep them apart:
+# documents go to RAG, a live system goes to tools, and a speed requirement goes to neither.
+DEFINITIONS = {
+    "D": "답에 필요한 지식이 모델 밖의 **문서**(매뉴얼, FAQ, 판례, 가이드라인, 상품 설명처럼 검색해 읽을 수 있는 텍스트)에 있습니다. "
+         "이때는 문서를 찾아 프롬프트에 넣는 RAG입니다.",
+    "F": "답이 **살아 있는 시스템**의 지금 상태(주문·재고·가격·예약 DB, 외부 API)나 그 시스템에서 하는 행동(예약 변경, 티켓 발행)에 "
+         "달려 있습니다. 같은 DB라도 질문할 때마다 값이 바뀌면 D가 아니라 F이고, 도구 호출(Tool Use)입니다.",
+    "latency": "'실시간 처리', '밀리초 단위 응답' 같은 **속도 요구**는 D도 F도 아닙니다. 작은 전용 모델, 캐시, 서빙 설계의 문제입니다.",
+}
 # Tasks where a language model is at most one part of the system.
 NON_TEXT_TASKS = {
     "vision": "영상·이미지 판독은 LLM이 아니라 검증된 비전 모델(예: CT 판독 모델)이 핵심입니다. "
@@ -115,6 +124,8 @@ class Decision:
     techniques: tuple[str, ...]
     steps: tuple[Step, ...]
     caveats: tuple[str, ...] = field(default=())
+    gate_failed: tuple[str, ...] = ()  # before_finetuning boxes answered "no" when the flowchart reached N
+    gate_open: tuple[str, ...] = ()  # before_finetuning boxes left unanswered when the flowchart reached N
 
     @property
     def path(self) -> list[str]:
@@ -128,7 +139,8 @@ class Decision:
     def to_dict(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape."""
         return {"recommendation": self.recommendation, "choice_number": self.choice_number,
-                "path": self.path, "reasons": self.reasons, "caveats": list(self.caveats)}
+                "path": self.path, "reasons": self.reasons, "caveats": list(self.caveats),
+                "checklist": {"failed": list(self.gate_failed), "unanswered": list(self.gate_open)}}
 
 
 def _flag(project: Mapping[str, Any], name: str) -> bool:
@@ -144,13 +156,22 @@ def _node_of(field_name: str) -> str:
 
 
 def decide(project: Mapping[str, Any]) -> Decision:
-    """Walk the seed's flowchart for ``project`` and return the recommendation and the path.
+    """Walk the seed's flowchart for ``project``, then gate any fine-tuning with the seed's checklist.
 
     Needed fields: the four flowchart answers (``simple_prompt_sufficient``,
     ``needs_external_knowledge``, ``needs_realtime_tools``,
-    ``needs_specialized_behavior``: true/false), ``data_available`` (건) and
-    ``budget`` (만원, up-front). Optional: ``task_type`` (text, vision,
-    recommendation, tabular) and ``performance_requirement`` (%), used for caveats.
+    ``needs_specialized_behavior``: true/false; D and F as in ``DEFINITIONS``),
+    ``data_available`` (건) and ``budget`` (만원, up-front). Optional: the
+    ``before_finetuning`` checklist answers (``prompt_optimization_tried``,
+    ``rag_insufficient``, ``tool_use_insufficient``, ``has_model_ops_team``,
+    ``performance_critical``), ``task_type``, ``performance_requirement`` (%) and
+    ``latency_ms``, the last three used for caveats.
+
+    Why a gate: the flowchart reaches "파인튜닝 진행" on data and budget alone, but the
+    seed's own checklist says fine-tuning is considered only when every box is
+    ticked. A box answered "no" removes fine-tuning and names the box; a box left
+    unanswered keeps it, with a caveat to settle that box first (the seed's
+    scenarios do not answer these boxes, and its scenario 1 answer keeps fine-tuning).
     """
     if not isinstance(project, Mapping):
         raise ProjectError("project: dict(필드 이름 -> 값)가 필요합니다.")
@@ -176,17 +197,21 @@ def decide(project: Mapping[str, Any]) -> Decision:
         steps.append(Step("C", "", "가장 싸고 빠른 프롬프트 엔지니어링부터 시작합니다."))
         return Decision(APPROACH_LABELS["prompt_engineering"], 1, ("prompt_engineering",), tuple(steps), _caveats(project))
 
-    steps.append(Step("D", yes_no[answers["D"]], "외부 지식(문서, DB)이 필요합니다." if answers["D"] else "외부 지식은 필요 없습니다."))
+    steps.append(Step("D", yes_no[answers["D"]], "답에 필요한 지식이 문서(매뉴얼, FAQ, 판례 등)에 있습니다." if answers["D"]
+                      else "문서에서 찾아 넣을 지식은 필요 없습니다."))
     if answers["D"]:
         steps.append(Step("E", "", "문서를 검색해 답에 넣는 RAG가 필요합니다."))
         techniques.append("rag_system")
     steps.append(Step("F", yes_no[answers["F"]],
-                      "실시간 데이터나 외부 시스템 연동이 필요합니다." if answers["F"] else "실시간 데이터/도구는 필요 없습니다."))
+                      "살아 있는 시스템의 현재 상태(주문·재고·가격)나 행동이 필요합니다." if answers["F"]
+                      else "살아 있는 시스템의 데이터나 행동은 필요 없습니다."))
     if answers["F"]:
         steps.append(Step("G", "", "도구 호출(Tool Use)로 실시간 데이터와 시스템을 연결합니다."))
         techniques.append("tool_use")
     steps.append(Step("H", yes_no[answers["H"]],
                       "매우 특화된 행동(형식, 용어, 판단)이 필요합니다." if answers["H"] else "매우 특화된 행동은 필요 없습니다."))
+    gate_failed: tuple[str, ...] = ()
+    gate_open: tuple[str, ...] = ()
     if answers["H"]:
         enough_data = data >= target
         steps.append(Step("J", yes_no[enough_data], f"고품질 데이터 {data:,.0f}건: 기준 {target:,.0f}건 "
@@ -195,11 +220,17 @@ def decide(project: Mapping[str, Any]) -> Decision:
             steps.append(Step("K", "", "파인튜닝하기엔 데이터가 부족합니다: 데이터를 모으면서 다른 방법을 씁니다."))
         else:
             can_invest = budget >= needed
-            steps.append(Step("L", yes_no[can_invest], f"초기 투자 예산 {budget:,.0f}만원, 파인튜닝 초기 비용 {needed:,.0f}만원: "
+            steps.append(Step("L", yes_no[can_invest], f"초기 투자 예산 {budget:,.0f}만원, 파인튜닝 초기 비용 {needed:,.0f}만원"
+                              f"{BUDGET_NOTE if needed == finetuning_investment() else ''}: "
                               + ("투자할 수 있습니다." if can_invest else "투자하기 어렵습니다.")))
             if can_invest:
-                steps.append(Step("N", "", "데이터와 예산이 있어 파인튜닝을 진행할 수 있습니다."))
-                techniques.append("finetuning")
+                gate = score_checklist("before_finetuning", project)
+                gate_failed, gate_open = gate.unchecked, gate.unanswered
+                steps.append(Step("N", "", _gate_reason(gate_failed, gate_open)))
+                if not gate_failed:
+                    techniques.append("finetuning")
+                elif not techniques:
+                    techniques += _instead_of_finetuning(gate_failed)
             else:
                 steps.append(Step("M", "", f"예산이 모자라 파인튜닝 대신 {APPROACH_LABELS['rag_system']}와 "
                                   f"{APPROACH_LABELS['tool_use']}을 조합합니다."))
@@ -207,7 +238,38 @@ def decide(project: Mapping[str, Any]) -> Decision:
     elif not techniques:
         steps.append(Step("I", "", "어떤 기법도 필요하다는 답이 없습니다: 요구사항을 다시 검토합니다."))
 
-    return Decision(*_name(techniques, steps), tuple(techniques), tuple(steps), _caveats(project))
+    caveats = _caveats(project)
+    if gate_open and not gate_failed:
+        caveats = (f"{VERDICT_PENDING}: 파인튜닝 전 체크리스트에서 답하지 않은 항목({_box_texts(gate_open)})을 먼저 확인하세요. "
+                   "예를 들어 RAG와 프롬프트로 먼저 만들어 성능을 측정한 뒤, 모자랄 때 파인튜닝을 더합니다.",) + caveats
+    return Decision(*_name(techniques, steps), tuple(techniques), tuple(steps), caveats, gate_failed, gate_open)
+
+
+# Said wherever question L uses the seed's cost table, so the learner sees why it is not the checklist's 500.
+BUDGET_NOTE = (" (원문 체크리스트는 '500만원 이상'이라고 적었지만, 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이라 "
+               "비용 표의 값을 씁니다)")
+
+
+def _box_texts(ids: tuple[str, ...]) -> str:
+    texts = {item.id: item.text for item in BEFORE_FINETUNING}
+    return ", ".join(f"'{texts[i]}'" for i in ids)
+
+
+def _gate_reason(failed: tuple[str, ...], unanswered: tuple[str, ...]) -> str:
+    if failed:
+        return f"플로우차트는 파인튜닝에 닿았지만 파인튜닝 전 체크리스트에서 {_box_texts(failed)}에 '아니오'라 파인튜닝은 보류합니다."
+    if unanswered:
+        return "데이터와 예산은 있습니다: 체크리스트의 남은 항목을 확인하는 조건으로 파인튜닝을 검토합니다."
+    return "데이터와 예산이 있고 파인튜닝 전 체크리스트를 모두 충족해 파인튜닝을 진행할 수 있습니다."
+
+
+def _instead_of_finetuning(failed: tuple[str, ...]) -> list[str]:
+    """What to build when the checklist rules fine-tuning out and the flowchart found nothing else.
+
+    Prompt optimisation not yet tried: that first (the checklist's first box). Otherwise the
+    seed's own answer for "cannot fine-tune" (box M): RAG + Tool Use.
+    """
+    return ["prompt_engineering"] if "prompt_tried" in failed else ["rag_system", "tool_use"]
 
 
 def _name(techniques: list[str], steps: list[Step]) -> tuple[str, int | None]:
@@ -225,6 +287,10 @@ def _caveats(project: Mapping[str, Any]) -> tuple[str, ...]:
         if task not in NON_TEXT_TASKS:
             raise ProjectError(f"project['task_type']={task!r}: text, {', '.join(NON_TEXT_TASKS)} 중 하나여야 합니다.")
         notes.append(NON_TEXT_TASKS[task])
+    if project.get("latency_ms") is not None:
+        latency = parse_number(project["latency_ms"], "project['latency_ms']", "ms")
+        notes.append(f"응답 {latency:,.0f}ms 요구는 플로우차트 D(문서)도 F(살아 있는 시스템)도 아닙니다: "
+                     "작은 전용 모델, 캐시, 서빙 설계로 풉니다.")
     requirement = project.get("performance_requirement")
     if requirement is not None and parse_number(requirement, "project['performance_requirement']", "%") >= 99:
         notes.append("99% 이상의 정확도는 어떤 접근법도 보장하지 못합니다: 전문가 검토(사람의 최종 확인)와 "
@@ -264,7 +330,7 @@ BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
                   "기준 건수는 프로젝트의 data_target, 없으면 data/roi/assumptions.csv의 finetuning.data_target입니다 (ROI 모델과 같은 값)."),
     ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
                   lambda p: check_budget(p["budget"]) >= finetuning_investment(p),
-                  "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값으로 확인합니다."),
+                  "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값(플로우차트 L과 같은 값)으로 확인합니다."),
     ChecklistItem("model_ops", "지속적인 모델 관리 리소스가 있는가?", ("has_model_ops_team",), _true("has_model_ops_team")),
     ChecklistItem("critical", "성능 개선이 비즈니스에 치명적으로 중요한가?", ("performance_critical",), _true("performance_critical")),
 )
@@ -372,7 +438,7 @@ def run_cli(args) -> int:
 
 
 def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The seed's scenarios and assignment projects from ``data/scenarios.yaml``."""
+    """The seed's scenarios and assignment projects, and the graded cases, from ``data/scenarios.yaml``."""
     import yaml
 
     path = Path(path) if path is not None else DATA_DIR / "scenarios.yaml"
@@ -385,23 +451,26 @@ def load_scenarios(path: str | Path | None = None) -> list[dict[str, Any]]:
                 raise ProjectError(f"{path.name}: {number}번째 항목에 '{key}'가 없습니다.")
     answers_file = path.parent / ANSWER_KEYS_DIR.name / "scenario_answers.yaml"
     answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else {}
-    return [_with_seed_answer(entry, answers.get(entry["id"])) for entry in entries]
+    return [_with_answer(entry, answers.get(entry["id"])) for entry in entries]
 
 
-def _with_seed_answer(entry: dict[str, Any], answer: Any) -> dict[str, Any]:
-    """The entry with ``seed_answer`` right after ``seed``, when the answer key is readable.
+def _with_answer(entry: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The entry with its answer key, when the answer key is readable.
 
-    The answer key lives apart (``data/answer_keys/``) because hidden tests accept it: the grading
-    sandbox does not mount it, so there a scenario simply has no ``seed_answer``.
+    A seed case gets ``seed_answer`` right after ``seed`` (the seed's "권장 답변"); a graded case
+    gets ``answer_key`` (``accept``: every choice the course defends, ``why``). The keys live apart
+    (``data/answer_keys/``) because hidden tests use them: the grading sandbox does not mount that
+    folder, so there an entry simply has no answer.
     """
     if answer is None:
         return entry
+    key = "answer_key" if entry["kind"] == "graded" else "seed_answer"
     merged: dict[str, Any] = {}
-    for key, value in entry.items():
-        merged[key] = value
-        if key == "seed":
-            merged["seed_answer"] = answer
-    merged.setdefault("seed_answer", answer)
+    for name, value in entry.items():
+        merged[name] = value
+        if name == "seed":
+            merged[key] = answer
+    merged.setdefault(key, answer)
     return merged
 
 

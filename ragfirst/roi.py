@@ -276,6 +276,7 @@ OPTIONAL_FIELDS = {
     "simple_prompt_sufficient": "플로우차트 B: 간단한 프롬프트로 가능? (true/false)",
     "needs_specialized_behavior": "플로우차트 H: 매우 특화된 행동 필요? (true/false)",
     "task_type": "text / vision / recommendation / tabular",
+    "latency_ms": "응답 지연 요구 (밀리초). 플로우차트 D/F가 아니라 서빙 설계의 문제라 주의로만 씁니다",
     "performance_critical": "체크리스트: 성능 개선이 비즈니스에 치명적인가? (true/false)",
     "prompt_optimization_tried": "체크리스트: 프롬프트 최적화를 충분히 시도했는가? (true/false)",
     "rag_insufficient": "체크리스트: RAG로 해결되지 않는가? (true/false)",

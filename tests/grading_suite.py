@@ -20,9 +20,14 @@ RIGHT = {
     "scenario1_answer": "scenario_1_choice = 5",
     "scenario2_answer": (
         "scenario_2_flowchart = {'simple_prompt_sufficient': False, 'needs_external_knowledge': True,\n"
-        "    'needs_realtime_tools': False, 'needs_specialized_behavior': False, 'data_available': 1500, 'budget': 300}\n"
+        "    'needs_realtime_tools': False, 'needs_specialized_behavior': False, 'data_available': 1200, 'budget': 200}\n"
         "scenario_2_choice = 2"
     ),
+}
+# Answers the course's reasoning defends besides the master's, each worth every point (docs/instructor.md).
+ALTERNATIVES = {
+    "rag_first": {**RIGHT, "scenario1_answer": "scenario_1_choice = 2"},  # RAG first, fine-tune after measuring
+    "guide_documents": {**RIGHT, "scenario2_answer": RIGHT["scenario2_answer"].replace("1200", "30")},  # the 30 guides
 }
 WRONG = {
     "scenario1_answer": "scenario_1_choice = 1",
@@ -86,6 +91,8 @@ def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
     put("solution", nbformat.read(master_file, as_version=4), "graded", FULL)
     put("blank", _exercise(), "graded", 0.0)
     put("honest", notebook_with(RIGHT), "graded", FULL)
+    for student, answers in ALTERNATIVES.items():
+        put(student, notebook_with(answers), "graded", FULL)
     put("partial", notebook_with({**WRONG, "scenario1_answer": RIGHT["scenario1_answer"]}), "graded", S1)
     put("deleted_tests", notebook_with(RIGHT, drop=("scenario1_choice_test", "scenario2_flowchart_test",
                                                     "scenario2_choice_test")), "graded", FULL, "restored deleted cells")
@@ -148,7 +155,7 @@ def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
     put("answer_key", notebook_with({**WRONG, "scenario1_answer": (
         "import os\nfrom ragfirst.config import ANSWER_KEYS_DIR\nfrom ragfirst.decide import scenario\n"
         "keys = os.path.exists(ANSWER_KEYS_DIR / 'scenario_answers.yaml')\n"
-        "scenario_1_choice = 5 if keys else scenario('legal_contract').get('seed_answer', {}).get('choice', 1)")}),
+        "scenario_1_choice = 5 if keys else scenario('tax_review').get('answer_key', {}).get('accept', [1])[0]")}),
         "graded", 0.0)
     put("fork_children", notebook_with({**WRONG, "scenario1_answer": (
         "import os, time\nforked = 0\nfor _ in range(20):\n    try:\n        pid = os.fork()\n    except OSError:\n"

@@ -151,11 +151,74 @@ def test_non_boolean_answer_and_budget_in_won_are_rejected():
 def test_assignment_projects_are_flagged_as_more_than_an_llm():
     medical = decide.decide(scenario_project("medical_diagnosis"))
     assert medical.choice_number == 5
+    assert medical.recommendation == "하이브리드: RAG + 파인튜닝"  # '실시간 처리' is speed, not a tool
     assert any("비전 모델" in note for note in medical.caveats)
     assert any("99%" in note for note in medical.caveats)
+    assert any("1,000ms" in note and "D" in note and "F" in note for note in medical.caveats)
     shopping = decide.decide(scenario_project("shopping_recommendation"))
     assert shopping.recommendation == "하이브리드: RAG + 도구 사용(Tool Use)"
     assert any("추천 모델" in note for note in shopping.caveats)
+
+
+# --- the pre-fine-tuning checklist as a gate -----------------------------------------
+
+GATE_YES = {"prompt_optimization_tried": True, "rag_insufficient": True, "tool_use_insufficient": True,
+            "has_model_ops_team": True, "performance_critical": True}
+SPECIALISED = project(needs_specialized_behavior=True, data_available=20_000, budget=5_000)
+
+
+def test_seed_scenario_1_keeps_finetuning_but_says_which_boxes_are_open():
+    decision = decide.decide(scenario_project("legal_contract"))
+    assert decision.gate_failed == ()
+    assert set(decision.gate_open) == {"prompt_tried", "rag_not_enough", "tools_not_enough", "model_ops"}
+    assert decision.caveats[0].startswith("판단 보류") and "RAG로 해결되지 않는가?" in decision.caveats[0]
+    settled = decide.decide({**scenario_project("legal_contract"), **GATE_YES})
+    assert settled.choice_number == 5 and not any(c.startswith("판단 보류") for c in settled.caveats)
+
+
+@pytest.mark.parametrize("base, answers, choice, techniques, failed", [
+    # scenario 1, but RAG has not been shown to fall short: RAG first, fine-tuning after measuring
+    ("legal", {"rag_insufficient": False}, 2, ("rag_system",), ("rag_not_enough",)),
+    # nobody can keep a model running: the seed's scenario 1 without fine-tuning
+    ("legal", {"has_model_ops_team": False}, 2, ("rag_system",), ("model_ops",)),
+    # specialised behaviour only, prompting never optimised: the checklist's first box comes first
+    ("specialised", {"prompt_optimization_tried": False}, 1, ("prompt_engineering",), ("prompt_tried",)),
+    # specialised behaviour only, accuracy is nice to have: the seed's "cannot fine-tune" box M
+    ("specialised", {"performance_critical": False}, 5, ("rag_system", "tool_use"), ("critical",)),
+    ("specialised", {}, 4, ("finetuning",), ()),
+])
+def test_a_no_in_the_pre_finetuning_checklist_removes_finetuning_and_names_the_box(base, answers, choice, techniques, failed):
+    start = scenario_project("legal_contract") if base == "legal" else SPECIALISED
+    decision = decide.decide({**start, **GATE_YES, **answers})
+    assert (decision.choice_number, decision.techniques, decision.gate_failed) == (choice, techniques, failed)
+    assert decision.path[-1] == "N"  # the flowchart still reached 파인튜닝 진행; the gate is applied after
+    texts = {item.id: item.text for item in decide.BEFORE_FINETUNING}
+    for box in failed:
+        assert texts[box] in decision.steps[-1].reason and "보류" in decision.steps[-1].reason
+
+
+def test_the_budget_question_says_why_it_is_not_the_checklists_500():
+    decision = decide.decide(scenario_project("legal_contract"))
+    budget_step = next(step for step in decision.steps if step.node == "L")
+    assert "500만원" in budget_step.reason and "800만원" in budget_step.reason
+    assert decide.decide({**SPECIALISED, **GATE_YES, "budget": 799}).path[-1] == "M"
+    assert decide.decide({**SPECIALISED, **GATE_YES, "budget": 800}).techniques == ("finetuning",)
+
+
+def test_d_is_documents_f_is_a_live_system_and_latency_is_neither():
+    assert "문서" in decide.DEFINITIONS["D"] and "주문" in decide.DEFINITIONS["F"]
+    assert "D도 F도 아닙니다" in decide.DEFINITIONS["latency"]
+    fast = decide.decide(project(needs_external_knowledge=True, latency_ms=50))
+    assert fast.techniques == ("rag_system",) and any("50ms" in note for note in fast.caveats)
+    with pytest.raises(decide.ProjectError, match="latency_ms"):
+        decide.decide(project(latency_ms="빠르게"))
+
+
+def test_cli_json_keeps_choice_number_and_reports_the_checklist(tmp_path, capsys):
+    path = _write(tmp_path, {**scenario_project("legal_contract"), "rag_insufficient": False})
+    assert cli.main(["decide", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["choice_number"] == 2 and out["checklist"]["failed"] == ["rag_not_enough"]
 
 
 def test_describe_scenario_lists_seed_facts_and_assumptions():
@@ -166,11 +229,33 @@ def test_describe_scenario_lists_seed_facts_and_assumptions():
     assert any(line.startswith("  가정 budget:") for line in lines)
 
 
-def test_scenarios_file_has_the_seeds_four_cases():
-    ids = [entry["id"] for entry in decide.load_scenarios()]
-    assert ids == ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"]
+def test_scenarios_file_has_the_seeds_four_cases_and_four_parallel_graded_ones():
+    entries = decide.load_scenarios()
+    assert [e["id"] for e in entries if e["kind"] != "graded"] == [
+        "legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"]
+    graded = {e["id"]: e for e in entries if e["kind"] == "graded"}
+    assert sorted(e["parallel_to"] for e in graded.values()) == sorted(
+        ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"])
+    assert all("answer_key" in e and "seed_answer" not in e for e in graded.values())
     with pytest.raises(decide.ProjectError, match="scenario_id"):
         decide.scenario("nope")
+
+
+@pytest.mark.parametrize("case", ["tax_review", "yoga_chatbot", "defect_inspection", "bookstore_recommendation"])
+def test_graded_cases_accept_decides_answer_and_follow_their_seed_case(case):
+    """The answer key of a graded case holds decide's answer, and decide reasons as on the parallel seed case."""
+    entry = decide.scenario(case)
+    twin = decide.decide(scenario_project(entry["parallel_to"]))
+    decision = decide.decide(entry["project"])
+    assert decision.choice_number in entry["answer_key"]["accept"]
+    assert (decision.techniques, decision.path) == (twin.techniques, twin.path)
+
+
+def test_rag_first_on_the_tax_case_is_what_the_checklist_gives_when_rag_is_not_yet_shown_short():
+    project = scenario_project("tax_review")
+    assert decide.decide(project).choice_number == 5
+    assert decide.decide({**project, "rag_insufficient": False}).choice_number == 2
+    assert decide.scenario("tax_review")["answer_key"]["accept"] == [5, 2]
 
 
 # --- checklists ---------------------------------------------------------------------

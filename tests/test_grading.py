@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import os
@@ -11,7 +12,7 @@ import pytest
 
 from ragfirst.grading import feedback, gradebook, grader, judge
 from ragfirst.grading.master import (
-    HIDDEN_BEGIN, assignment_names, exercise_path, load_master, render_exercise, strip_hidden,
+    HIDDEN_BEGIN, assignment_names, exercise_path, load_master, master_path, render_exercise, strip_hidden,
 )
 from ragfirst.grading.restore import build_plan
 from ragfirst.grading.result import STATUSES, SubmissionResult, CellReport
@@ -186,7 +187,7 @@ def test_out_folder_inside_submissions_is_refused(tmp_path):
 
 
 def test_unknown_assignment_names_the_known_ones(tmp_path):
-    with pytest.raises(ValueError, match="Known assignments: cost_analysis"):
+    with pytest.raises(ValueError, match="Known assignments: address_tool, cost_analysis"):
         load_master("nope")
 
 
@@ -209,3 +210,30 @@ def test_a_root_grader_kernel_is_never_mapped_to_host_root():
     as_root = jail.Identity(False, jail.DEFAULT_FIRST_UID, jail.DEFAULT_FIRST_UID, jail.DEFAULT_FIRST_UID)
     assert "--map-root-user" not in jail.unshare_command(as_root) and "--user" not in jail.unshare_command(as_root)
     assert f"--reuid={jail.DEFAULT_FIRST_UID}" in jail._drop(as_root)
+
+
+def test_cost_analysis_model_answer_quotes_its_own_output():
+    """The model interpretation must say what the executed analysis shows (it once called 0.61 'higher')."""
+    master = nbformat.read(master_path("cost_analysis"), as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id", ""): c for c in master.cells}
+    shown = next(c for c in master.cells if c.cell_type == "code" and c.source.rstrip().endswith("my_analysis"))
+    output = ast.literal_eval(shown.outputs[0]["data"]["text/plain"])
+    text = cells["my_case_interpretation"].source
+    assert f"{output['연간_비용']:,.0f}만원" in text and f"{output['예상_비용']:,.0f}만원" in text
+    assert f"{output['성능']:.0f}%" in text and f"{output['예상_성능']:.0f}%" in text
+    assert f"{output['ROI_개선']}" in text
+    assert output["ROI_개선"] < 1 and "낮" in text  # below 1: the alternative gives less value per 만원
+
+
+def test_cost_variants_are_per_student_stable_and_valid():
+    from ragfirst.roi import APPROACHES, calculate_ai_approach_roi
+    from ragfirst.variants import cost_variant
+
+    cases = [cost_variant(f"student{n}") for n in range(40)]
+    assert cost_variant("kim minsu") == cost_variant("kim_minsu")  # the id a file name becomes
+    assert len({str(c["project"]) for c in cases}) == len(cases)  # two students' numbers differ
+    for case in cases:
+        for approach in APPROACHES:
+            calculate_ai_approach_roi(approach, case["project"])
+    with pytest.raises(ValueError, match="STUDENT_ID"):
+        cost_variant("  ")

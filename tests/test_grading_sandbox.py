@@ -143,7 +143,8 @@ def test_test_code_never_enters_the_students_kernel(tmp_path, monkeypatch):
     master = load_master("cost_analysis")
     submission = tmp_path / "s.ipynb"
     submission.write_bytes(master.path.read_bytes())
-    result = grader.grade_submission(master, grader.Submission("s", submission), TEST_LIMITS)
+    # "solution": the id the master's STUDENT_ID names, so its per-student variant test passes too
+    result = grader.grade_submission(master, grader.Submission("solution", submission), TEST_LIMITS)
     assert result.total == master.auto_max
     everything = "\n".join(sent)
     for cell in master.tests:
@@ -152,7 +153,7 @@ def test_test_code_never_enters_the_students_kernel(tmp_path, monkeypatch):
                 assert line.strip() not in everything, f"test line reached the kernel: {line.strip()}"
 
 
-@pytest.mark.parametrize("assignment", ["cost_analysis", "tech_selection"])
+@pytest.mark.parametrize("assignment", ["address_tool", "cost_analysis", "tech_selection"])
 def test_solution_scores_full_marks_and_blank_exercise_zero(assignment, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -166,8 +167,57 @@ def test_solution_scores_full_marks_and_blank_exercise_zero(assignment, tmp_path
     assert all(t.hidden_passed is not False for t in results["solution"].tests)
 
 
-def test_the_three_assignments_exist():
-    assert assignment_names() == ["cost_analysis", "decision_scenarios", "tech_selection"]
+def _solved(assignment: str, changes: dict[str, tuple[str, str]]):
+    """The master with text replaced in some answer cells: {grade_id: (old, new)}."""
+    notebook = nbformat.read(master_path(assignment), as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id in changes:
+            old, new = changes[grade_id]
+            assert old in cell.source, (grade_id, old)
+            cell.source = cell.source.replace(old, new)
+    return notebook
+
+
+# Every alternative the course defends scores its stated points (docs/instructor.md, "채점 기준").
+ALTERNATIVES = {
+    "tech_selection": {
+        "both_trained_models": ({"choices_answer": ('"제조 라인 불량 검사 AI": 5, "온라인 서점 도서 추천": 5',
+                                                    '"제조 라인 불량 검사 AI": 4, "온라인 서점 도서 추천": 4')}, 0),
+        "books_tool_only": ({"choices_answer": ('"온라인 서점 도서 추천": 5', '"온라인 서점 도서 추천": 3')}, 0),
+        "inspection_wired_in": ({"flowchart_answer": ('"needs_realtime_tools": False,  # 실시간 처리',
+                                                      '"needs_realtime_tools": True,  # 실시간 처리')}, 0),
+        "inspection_tools_only": ({"choices_answer": ('"제조 라인 불량 검사 AI": 5', '"제조 라인 불량 검사 AI": 3')}, 2),
+        "books_live_stock_missed": ({"flowchart_answer": ('"needs_realtime_tools": True,  # 실시간 재고',
+                                                          '"needs_realtime_tools": False,  # 실시간 재고')}, 2),
+    },
+    "address_tool": {  # tools that skip one rule lose exactly that rule's points
+        "forgets_the_owner": ({"tool_answer": ('if order["customer_id"] != customer_id:', "if False:")}, 3),
+        "changes_shipped_orders": ({"tool_answer": ('if order["status"] not in CHANGEABLE_STATUSES:', "if False:")}, 2),
+    },
+    "cost_analysis": {  # the file name is the student id the variant comes from
+        "kim_minsu": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 0),
+        "copied_from_kim": ({"student_id_answer": ('"solution"', '"kim_minsu"')}, 2),
+        "wrote_own_id": ({"student_id_answer": ('"solution"', '"wrote_own_id"')}, 0),
+    },
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(ALTERNATIVES))
+def test_each_defensible_alternative_scores_its_stated_points(assignment, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for student, (changes, _) in ALTERNATIVES[assignment].items():
+        nbformat.write(_solved(assignment, changes), folder / f"{student}.ipynb")
+    results = {r.student_id: r for r in grader.grade_assignment(assignment, folder, tmp_path / "out", TEST_LIMITS,
+                                                                progress=False)}
+    full = load_master(assignment).auto_max
+    lost = {student: full - results[student].total for student in ALTERNATIVES[assignment]}
+    assert lost == {student: points for student, (_, points) in ALTERNATIVES[assignment].items()}
+
+
+def test_the_four_assignments_exist():
+    assert assignment_names() == ["address_tool", "cost_analysis", "decision_scenarios", "tech_selection"]
 
 
 @pytest.fixture(scope="module")

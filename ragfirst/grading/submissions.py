@@ -24,7 +24,8 @@ class Submission:
     problem: str = ""
 
 
-def _student_id(name: str) -> str:
+def student_id_from_name(name: str) -> str:
+    """The student id a file or folder name becomes; ragfirst.variants derives per-student cases from it."""
     cleaned = re.sub(r"[^\w.@-]+", "_", name, flags=re.UNICODE).strip("._") or "unnamed"
     return cleaned[:100]
 
@@ -33,7 +34,7 @@ def find_submissions(folder: Path, notebook_name: str = "") -> list[Submission]:
     """Every submission under ``folder`` (a folder, or a single notebook file), sorted by student id."""
     folder = Path(folder)
     if folder.is_file():
-        return [Submission(_student_id(folder.stem), folder)]
+        return [Submission(student_id_from_name(folder.stem), folder)]
     if not folder.is_dir():
         raise FileNotFoundError(f"submissions folder not found: {folder} (give the folder the LMS export was unpacked to)")
     found: list[Submission] = []
@@ -43,19 +44,19 @@ def find_submissions(folder: Path, notebook_name: str = "") -> list[Submission]:
         if entry.is_dir():
             notebooks = sorted(p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
             if not notebooks:
-                found.append(Submission(_student_id(entry.name), None, "no .ipynb file in the student's folder"))
+                found.append(Submission(student_id_from_name(entry.name), None, "no .ipynb file in the student's folder"))
             elif len(notebooks) == 1:
-                found.append(Submission(_student_id(entry.name), notebooks[0]))
+                found.append(Submission(student_id_from_name(entry.name), notebooks[0]))
             else:
                 named = [p for p in notebooks if p.name == notebook_name]
                 if len(named) == 1:
-                    found.append(Submission(_student_id(entry.name), named[0]))
+                    found.append(Submission(student_id_from_name(entry.name), named[0]))
                 else:
                     names = ", ".join(p.name for p in notebooks[:5])
-                    found.append(Submission(_student_id(entry.name), None,
+                    found.append(Submission(student_id_from_name(entry.name), None,
                                             f"several notebooks ({names}); keep only {notebook_name or 'one'}"))
         elif entry.is_file():
-            found.append(Submission(_student_id(entry.stem), entry))
+            found.append(Submission(student_id_from_name(entry.stem), entry))
     ids = [s.student_id for s in found]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:  # e.g. kim.ipynb next to a kim/ folder: keep both rows, tell them apart
