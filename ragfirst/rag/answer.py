@@ -132,17 +132,21 @@ def choose_quotes(message: Message, retriever: Retriever, hits: list[Hit], limit
     """The quoted evidence: the best sentence for each question of the message, then the next best
     for the whole message, up to ``limit``; and the questions no sentence answers well.
 
-    A question is reported unanswered when its best sentence is far weaker than the best
-    sentence of the message (e5 similarity below :data:`UNANSWERED_SIMILARITY`).
+    A question of a two-question message is reported unanswered (and gets no quote of its own)
+    when no sentence of the documents comes close to it (e5 similarity below
+    :data:`UNANSWERED_SIMILARITY`), so the reply says which one it answers.
     """
     documents = [(h.doc_id, h.rank, document_sentences(retriever, h.doc_id) or h.text.splitlines()) for h in hits[:QUOTE_DOCS]]
     whole = rank_sentences(message.text, documents)
     per_question = [rank_sentences(q, documents) for q in message.questions] if len(message.questions) >= 2 else []
     chosen, unanswered = [], []
+    answered = []
     for question, ranked in zip(message.questions, per_question):
-        if ranked and ranked[0].dense < UNANSWERED_SIMILARITY:
+        if ranked and max(e.dense for e in ranked) < UNANSWERED_SIMILARITY:
             unanswered.append(question)
-    for ranked in per_question + [whole]:
+        else:
+            answered.append(ranked)
+    for ranked in answered + [whole]:
         for evidence in ranked:
             if len(chosen) >= limit:
                 break
@@ -153,6 +157,8 @@ def choose_quotes(message: Message, retriever: Retriever, hits: list[Hit], limit
     return chosen, unanswered
 
 
+# Below every one of the 64 question sentences of two-question dev messages, all answered
+# (their closest sentence: minimum 0.82, median 0.88); how often it catches an unanswered one is not measured.
 UNANSWERED_SIMILARITY = 0.8
 
 

@@ -139,15 +139,3 @@ def rank_sentences(question: str, documents: list[tuple[str, int, list[str]]], w
         out.append(Evidence(doc_id, sentence, rank, float(score), float(lex), float(den), num))
     return sorted(out, key=lambda e: -e.score)
 
-
-def choose_quotes(ranked_by_question: list[list[Evidence]], limit: int = 2) -> list[Evidence]:
-    """The best sentence for each question of the message (in order), without repeats, at most ``limit``."""
-    chosen: list[Evidence] = []
-    for ranked in ranked_by_question:
-        for evidence in ranked:
-            if all(evidence.sentence != c.sentence for c in chosen):
-                chosen.append(evidence)
-                break
-        if len(chosen) == limit:
-            break
-    return chosen
