@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/rag_bench.py --sample 40      # generate for 40 questions per set only
 
 Builds a fresh index of data/corpus in a temporary folder (timed), fits each
-mode's decline model on the dev splits (dev + realistic_dev), then evaluates each
+mode's decline model on the shipped dev split (as DEFAULT_MODEL is), then evaluates each
 question file: by default the shipped test split and the realistic chat-style test
 split side by side. Writes reports/rag_bench.json and reports/rag_bench.md; ``--json``
 prints {"sets": {"test": {"hybrid": {...}, "dense": {...}, "bm25": {...},
@@ -48,11 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     from ragfirst.rag.retrieve import MODES, Retriever
     from ragfirst.rag.runner import decline_rates, fit_decline, run_answers, run_closed_book, run_retrieval, stratified_sample
 
-    from ragfirst.rag.confidence import dev_questions
-
     files = args.questions or [questions_path("test"), questions_path("realistic_test")]
     sets = {Path(f).stem: load_questions(f) for f in files}  # fail fast on a bad file
-    dev = dev_questions()
+    dev = load_questions(questions_path("dev"))  # the split DEFAULT_MODEL is fitted on
     load_before = os.getloadavg()[0]
     answer_modes = [m for m in args.answer_modes.split(",") if m]
     outputs, metas, all_runs = {}, {}, {}
@@ -185,7 +183,7 @@ def render_markdown(output: dict, meta: dict) -> str:
             row = [_fmt(out[mode].get(key)) for mode in ("hybrid", "dense", "bm25")]
             lines.append(f"| {key} | " + " | ".join(row) + f" | {TARGETS.get(key, '')} |")
     lines.append("")
-    lines.append("Retrieval metrics are over answerable questions; decline models are fitted on dev + realistic_dev per mode.")
+    lines.append("Retrieval metrics are over answerable questions; decline models are fitted on the shipped dev split per mode.")
     lines.append("decline_rate and answer_rate are the retrieval gate's, over every question; the end_to_end rates are over "
                  "the generated sample and also count replies in which the model itself declined (model_declines). "
                  "answer_accuracy counts a key fact anywhere in the reply (quoted sentences included); "
