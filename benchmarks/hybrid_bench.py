@@ -1,9 +1,10 @@
 """Benchmark the hybrid assistant: routing accuracy, latency per route, cost per 1,000 requests.
 
-    .venv/bin/python benchmarks/hybrid_bench.py [--json] [--requests PATH] [--per-intent N] [--price-model NAME]
+    .venv/bin/python benchmarks/hybrid_bench.py [--json] [--requests PATH ...] [--per-intent N] [--price-model NAME]
 
-Routing accuracy: the classifier trained on data/requests/train.jsonl, evaluated on
-the held-out split (or on PATH, a labelled file in the same format). Latency and
+Routing accuracy: the classifier trained on data/requests/train.jsonl + realistic_dev.jsonl,
+evaluated on the held-out split and the realistic chat-style test split side by side
+(or on each PATH, a labelled file in the same format), with the centroid baseline. Latency and
 tokens: N requests per intent run end to end on the current LLM backend (local
 server unless OPENAI_* is set). Cost: measured tokens × data/prices.csv prices for
 --price-model, mixed by data/requests/route_mix.csv. Writes reports/hybrid_bench.{json,md}.
@@ -24,22 +25,36 @@ from pathlib import Path
 from ragfirst.config import DEFAULT_OPENAI_MODEL, REPO_ROOT, apply_offline_defaults, select_backend
 from ragfirst.hybrid.intent import IntentClassifier, embed_queries, evaluate
 from ragfirst.hybrid.measure import local_token_counter, measure_routes, pick_per_intent
-from ragfirst.hybrid.requests import REQUESTS_DIR, load_requests, load_split
+from ragfirst.hybrid.requests import REQUESTS_DIR, load_requests, training_requests
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.hybrid.system import ModernAISystem
 from ragfirst.tools import ShopTools
 
 
-def run(requests_path: Path, per_intent: int, price_model: str) -> dict:
+def routing(classifier: IntentClassifier, baseline: IntentClassifier, path: Path) -> dict:
+    """Routing accuracy of the router and of the centroid baseline on one labelled file."""
+    evaluated = load_requests(path)
+    vectors = embed_queries([request.text for request in evaluated])  # once, for both classifiers
+    result = evaluate(classifier, evaluated, vectors)
+    return {
+        "routing_accuracy": round(result.accuracy, 4),
+        "routing_accuracy_centroid_baseline": round(evaluate(baseline, evaluated, vectors).accuracy, 4),
+        "per_intent_recall": {k: round(v, 4) for k, v in result.per_intent_recall().items()},
+        "confusion": {"labels": list(result.intents), "matrix": result.confusion.tolist()},
+        "n_requests": len(evaluated),
+        "requests_file": str(path),
+    }
+
+
+def run(requests_paths: list[Path], per_intent: int, price_model: str) -> dict:
     backend = select_backend()
-    train = load_split("train")
-    evaluated = load_requests(requests_path)
+    train = training_requests()
     started = time.perf_counter()
     classifier = IntentClassifier.fit(train)
     fit_seconds = time.perf_counter() - started
-    vectors = embed_queries([request.text for request in evaluated])  # once, for both classifiers
-    routing = evaluate(classifier, evaluated, vectors)
-    baseline = evaluate(IntentClassifier.fit(train, method="centroid"), evaluated, vectors)
+    baseline = IntentClassifier.fit(train, method="centroid")
+    sets = {path.stem: routing(classifier, baseline, path) for path in requests_paths}
+    evaluated = load_requests(requests_paths[0])
     with tempfile.TemporaryDirectory() as scratch:
         tools = ShopTools(build_shop_db(Path(scratch) / "shop.sqlite"), "C001")
         system = ModernAISystem(classifier, tools, backend=backend)
@@ -55,12 +70,8 @@ def run(requests_path: Path, per_intent: int, price_model: str) -> dict:
     classify_ms.sort()
     cost = measurement.cost_per_1000(price_model)
     return {
-        "routing_accuracy": round(routing.accuracy, 4),
-        "routing_accuracy_centroid_baseline": round(baseline.accuracy, 4),
-        "per_intent_recall": {k: round(v, 4) for k, v in routing.per_intent_recall().items()},
-        "confusion": {"labels": list(routing.intents), "matrix": routing.confusion.tolist()},
-        "n_requests": len(evaluated),
-        "requests_file": str(requests_path),
+        "sets": sets,
+        "training_requests": len(train),
         "latency_p50_ms": measurement.latency_p50_ms(),
         "classify_p50_ms": round(classify_ms[len(classify_ms) // 2], 1),
         "classifier_fit_seconds": round(fit_seconds, 1),
@@ -80,11 +91,17 @@ def run(requests_path: Path, per_intent: int, price_model: str) -> dict:
 
 
 def markdown(report: dict) -> str:
+    names = list(report["sets"])
+    sets = report["sets"]
     lines = ["# Hybrid assistant benchmark", "", f"- measured: {report['measured_at']} ({report['backend']})",
-             f"- requests: {report['requests_file']} ({report['n_requests']})", "",
-             "| metric | value |", "|---|---|",
-             f"| routing accuracy (logistic) | {report['routing_accuracy']:.3f} |",
-             f"| routing accuracy (centroid baseline) | {report['routing_accuracy_centroid_baseline']:.3f} |",
+             f"- router trained on {report['training_requests']} requests (train + realistic_dev)"]
+    lines += [f"- {name}: {sets[name]['requests_file']} ({sets[name]['n_requests']})" for name in names]
+    lines += ["", "| routing accuracy | " + " | ".join(names) + " |", "|---|" + "---|" * len(names),
+              "| logistic (router) | " + " | ".join(f"{sets[n]['routing_accuracy']:.3f}" for n in names) + " |",
+              "| centroid baseline | " + " | ".join(f"{sets[n]['routing_accuracy_centroid_baseline']:.3f}" for n in names) + " |"]
+    for intent in sets[names[0]]["per_intent_recall"]:
+        lines.append(f"| recall {intent} | " + " | ".join(f"{sets[n]['per_intent_recall'][intent]:.3f}" for n in names) + " |")
+    lines += ["", "| metric | value |", "|---|---|",
              f"| classify p50 | {report['classify_p50_ms']} ms |",
              f"| cost per 1,000 requests ({report['price_model']}) | ${report['cost_per_1000_requests']:.4f} |"]
     lines += [f"| latency p50, route {route} | {ms} ms |" for route, ms in report["latency_p50_ms"].items()]
@@ -97,14 +114,16 @@ def markdown(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    parser.add_argument("--requests", type=Path, default=REQUESTS_DIR / "heldout.jsonl", help="labelled request file (JSONL: id, text, intent)")
+    parser.add_argument("--requests", type=Path, action="append", default=None,
+                        help="labelled request file (JSONL: id, text, intent), repeatable (default: heldout and realistic_test)")
     parser.add_argument("--per-intent", type=int, default=5, help="requests per intent to run end to end (latency, tokens)")
     parser.add_argument("--price-model", default=DEFAULT_OPENAI_MODEL, help="model whose data/prices.csv rows price the tokens")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports", help="report directory")
     args = parser.parse_args(argv)
     apply_offline_defaults()
     try:
-        report = run(args.requests, args.per_intent, args.price_model)
+        paths = args.requests or [REQUESTS_DIR / "heldout.jsonl", REQUESTS_DIR / "realistic_test.jsonl"]
+        report = run(paths, args.per_intent, args.price_model)
     except (ValueError, FileNotFoundError) as error:
         print(f"hybrid_bench: {error}", file=sys.stderr)
         return 2

