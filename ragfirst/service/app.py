@@ -66,18 +66,20 @@ class RequestLog(ApiMiddleware):
                 status["code"] = message["status"]
             await send(message)
 
+        state = scope.setdefault("state", {})
+        state["started"] = started
         try:
             await self.app(scope, receive, capture)
-        finally:  # also when the client left mid-stream and the task was cancelled
-            state = scope.get("state") or {}
-            if "key_id" in state:
-                route = getattr(scope.get("route"), "path", scope["path"])
-                usage = state.get("usage", {})
-                row = requestlog.Row(
-                    key_id=state["key_id"], route=route, status=state.get("status", status["code"]),
-                    latency_ms=(time.perf_counter() - started) * 1000, **usage,
-                )
-                requestlog.write(scope["app"].state.db, row)
+        finally:  # also when the client left and the task was cancelled
+            if "key_id" in state and not state.get("deferred"):  # a stream's row is written by its worker
+                log_request(scope["app"].state.db, state, getattr(scope.get("route"), "path", scope["path"]),
+                            state.get("status", status["code"]))
+
+
+def log_request(db: Database, state: dict, route: str, status: int) -> None:
+    row = requestlog.Row(key_id=state["key_id"], route=route, status=status,
+                         latency_ms=(time.perf_counter() - state["started"]) * 1000, **state.get("usage", {}))
+    requestlog.write(db, row)
 
 
 def usage_of(result: dict) -> dict:
@@ -261,44 +263,64 @@ def _change(change: documents.Change) -> dict:
             "removed": report.removed, "unchanged": report.unchanged, "message": report.describe(), "affected": change.affected}
 
 
-async def _stream(service: Engine, question: str, k: int, ticket, request: Request):
-    """Server-sent events: ``token`` pieces, then one ``done`` (the full answer) or one ``error``."""
+def _stream(service: Engine, question: str, k: int, ticket, request: Request):
+    """Start answering in a worker thread now; return the server-sent events it produces.
+
+    Events: ``token`` pieces, then one ``done`` (the full answer) or one ``error``.
+    The worker writes the request's log row when it ends, so the row exists even
+    when the client leaves before the first event, and it says how far it got.
+    """
     loop = asyncio.get_running_loop()
     events: asyncio.Queue = asyncio.Queue()
     cancel = threading.Event()
-    state = request.state
-    finished = False
+    state = request.scope["state"]
+    state["deferred"] = True
+    streamed = [0]
 
     def put(kind: str, data) -> None:
-        loop.call_soon_threadsafe(events.put_nowait, (kind, data))
+        try:
+            loop.call_soon_threadsafe(events.put_nowait, (kind, data))
+        except RuntimeError:  # the event loop has closed (shutdown): nobody is listening
+            cancel.set()
+
+    def on_text(text: str) -> None:
+        streamed[0] += 1
+        put("token", {"text": text})
 
     def work() -> None:
+        status, usage = 200, {}
         try:
-            result = service.answer(question, k, ticket, on_text=lambda text: put("token", {"text": text}), cancelled=cancel.is_set)
-            state.usage = usage_of(result)
+            result = service.answer(question, k, ticket, on_text=on_text, cancelled=cancel.is_set)
+            usage = usage_of(result)
             put("done", result)
         except (llm.GenerationCancelled, Cancelled):
-            state.status = 499  # the client closed the connection
+            status, usage = 499, {"completion_tokens": streamed[0]}  # the client left; pieces sent so far
         except ServiceError as error:
-            state.status = error.status
+            status = error.status
             put("error", {**error.body(), "status": error.status})
         except Exception as error:  # noqa: BLE001 - the client is told inside the stream
-            state.status = 500
+            status = 500
             put("error", {"error": "internal", "message": f"답변 중 오류가 났습니다: {type(error).__name__}", "field": None,
                           "status": 500})
         finally:
             ticket.release()
             put("end", None)
+            state["usage"] = usage
+            log_request(request.app.state.db, state, request.url.path, status)
 
     threading.Thread(target=work, daemon=True, name="ragfirst-answer").start()
-    try:
-        while True:
-            kind, data = await events.get()
-            if kind == "end":
-                finished = True
-                break
-            yield {"event": kind, "data": json.dumps(data, ensure_ascii=False)}
-    finally:
-        if not finished:
-            cancel.set()
-            state.status = 499
+
+    async def relay():
+        finished = False
+        try:
+            while True:
+                kind, data = await events.get()
+                if kind == "end":
+                    finished = True
+                    break
+                yield {"event": kind, "data": json.dumps(data, ensure_ascii=False)}
+        finally:
+            if not finished:
+                cancel.set()  # the client left: the worker stops at its next piece or while waiting
+
+    return relay()
