@@ -188,7 +188,10 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
         service = engine()
         ticket = service.gate.admit()
         if body.stream:
-            return EventSourceResponse(_stream(service, question, body.k, ticket, request), ping=15)
+            # no-cache instead of sse-starlette's no-store: Chromium reports a fully read no-store
+            # fetch stream as aborted (playwright issue 42742); an answer is never cached either way
+            return EventSourceResponse(_stream(service, question, body.k, ticket, request), ping=15,
+                                       headers={"Cache-Control": "no-cache"})
         try:
             result = await run_in_threadpool(service.answer, question, body.k, ticket)
         finally:

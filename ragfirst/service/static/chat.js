@@ -84,6 +84,7 @@ async function ask(question, key) {
       const body = JSON.parse(data);
       if (event === "token") {
         $("answer").textContent += body.text;
+        $("answer").dataset.pieces = String(Number($("answer").dataset.pieces || 0) + 1);
         $("status").textContent = "답변을 쓰는 중…";
       } else if (event === "done") {
         renderDone(body);
@@ -107,6 +108,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("ask-button").disabled = true;
     show("result", true);
     $("answer").textContent = "";
+    $("answer").dataset.pieces = "0";
     show("declined", false);
     show("sources-box", false);
     $("meta").textContent = "";
