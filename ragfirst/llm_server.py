@@ -733,7 +733,7 @@ def _busy(server: LocalServer) -> bool:
 
 
 @atexit.register
-def _stop_servers_started_here() -> None:
+def stop_servers_started_here() -> None:
     """Stop the server this process started, unless another process is mid-request on it
     (then its idle timeout ends it later)."""
     if not _started_here:

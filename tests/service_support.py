@@ -48,7 +48,7 @@ def start_service(folder: Path, **env_extra: str) -> Service:
         running = launch.start(folder, corpus, **env_extra)
     except RuntimeError as error:
         pytest.fail(str(error))
-    return Service(running.url, running.env, running.process, running.log)
+    return Service(running.url, running.env, running.process, running.log, running.private_llm)
 
 
 def sse_events(response: httpx.Response):
@@ -64,13 +64,23 @@ def sse_events(response: httpx.Response):
             event, data = "message", []
 
 
+_shared: list[Service] = []
+
+
 @pytest.fixture(scope="session")
 def service(tmp_path_factory):
-    running = start_service(tmp_path_factory.mktemp("service"))
-    yield running
-    running.stop()
+    """One service for the whole session: each test module imports this fixture, so
+    pytest makes one fixture per module; they all hand out the same process."""
+    if not _shared or _shared[0].process.poll() is not None:
+        _shared[:] = [start_service(tmp_path_factory.mktemp("service"))]
+    yield _shared[0]
+    if _shared:
+        _shared.pop().stop()
 
 
 @pytest.fixture(scope="session")
 def key(service):
-    return service.new_key("tests")
+    """One API key per service (made once, however many modules ask for it)."""
+    if getattr(service, "test_key", None) is None:
+        service.test_key = service.new_key("tests")
+    return service.test_key

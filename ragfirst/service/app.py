@@ -154,6 +154,11 @@ async def lifespan(app: FastAPI):
     state.index_ready, state.index_error, state.llm_error, state.index_report = False, None, None, None
     threading.Thread(target=_prepare, args=(app,), daemon=True, name="ragfirst-prepare").start()
     yield
+    # uvicorn re-raises SIGTERM after a graceful shutdown, so atexit handlers would not run:
+    # stop the local LLM server this process started here, while shutting down.
+    from ragfirst.llm_server import stop_servers_started_here
+
+    stop_servers_started_here()
 
 
 def create_app(settings: service_settings.Settings | None = None) -> FastAPI:

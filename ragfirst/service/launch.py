@@ -43,6 +43,7 @@ class Running:
     env: dict
     process: subprocess.Popen
     log: Path
+    private_llm: bool = False
 
     @property
     def database(self) -> Path:
@@ -85,13 +86,18 @@ class Running:
         raise RuntimeError(f"service not ready in {timeout:.0f} s: {last and last.text}\n{self.tail()}")
 
     def stop(self) -> None:
-        """SIGTERM (uvicorn shuts down cleanly and stops the LLM server it started), SIGKILL after 60 s."""
+        """SIGTERM (uvicorn shuts down cleanly and stops the LLM server it started), SIGKILL after 60 s.
+
+        With a private cache, its LLM server is stopped too, in case the service could not.
+        """
         self.process.terminate()
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.private_llm:
+            self.cli("llm", "stop")
 
 
 def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True, wait: bool = True,
@@ -114,7 +120,7 @@ def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True,
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "ragfirst.cli", "serve", "--port", str(port)],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = Running(f"http://127.0.0.1:{port}", env, process, log)
+    running = Running(f"http://127.0.0.1:{port}", env, process, log, private_llm)
     if wait:
         try:
             running.wait_ready()
