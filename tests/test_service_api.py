@@ -257,7 +257,7 @@ def test_stats_count_what_this_key_sent(service):
 
 
 def test_health_ready_docs_and_page(service):
-    assert httpx.get(f"{service.url}/health", timeout=30).json() == {"status": "ok"}
+    assert httpx.get(f"{service.url}/health", timeout=30).json() == {"status": "ok", "pid": service.process.pid}
     ready = httpx.get(f"{service.url}/ready", timeout=30).json()
     assert ready["ready"] is True and ready["documents"] == len(DOCS)
     schema = httpx.get(f"{service.url}/openapi.json", timeout=30).json()

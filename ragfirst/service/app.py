@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -240,15 +241,16 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
         return {"key": key.name, **requestlog.stats(db, key.id), "recent": requestlog.recent(db, 20, key.id),
                 "queue": {"running": app.state.engine.gate.running, "admitted": app.state.engine.gate.admitted}}
 
-    @app.get("/health", summary="프로세스가 살아 있는지")
+    @app.get("/health", summary="프로세스가 살아 있는지 (pid: 어느 워커가 답했는지)")
     def health():
-        return {"status": "ok"}
+        return {"status": "ok", "pid": os.getpid()}
 
     @app.get("/ready", summary="질문에 답할 준비가 되었는지 (색인과 LLM)")
     def ready():
         state = app.state
         backend = llm.select_backend()
-        llm_ok = backend.kind != "local" or llm.running_server(health_timeout=2.0) is not None
+        # a local server is started at startup (warm) or on the first question (RAGFIRST_SERVICE_WARM_LLM=0)
+        llm_ok = backend.kind != "local" or not state.settings.warm_llm or llm.running_server(health_timeout=2.0) is not None
         body = {
             "ready": bool(state.index_ready and llm_ok),
             "index": "ready" if state.index_ready else (state.index_error or "building"),

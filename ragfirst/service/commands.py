@@ -26,7 +26,7 @@ def run_serve(args) -> int:
     if args.collection:
         os.environ[service_settings.ENV_COLLECTION] = args.collection
     settings = service_settings.load()  # checks the values once, here, with a readable message
-    if args.workers > 1 and llm.select_backend().kind == "local":
+    if args.workers > 1 and settings.warm_llm and llm.select_backend().kind == "local":
         llm.ensure_local_server()  # one shared LLM server, started before the workers race for it
     print(f"ragfirst serve: http://{args.host}:{args.port}/ (API 문서 /docs) — 워커 {args.workers}개, "
           f"데이터 {settings.directory}", flush=True)

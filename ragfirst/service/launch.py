@@ -100,7 +100,7 @@ class Running:
             self.cli("llm", "stop")
 
 
-def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True, wait: bool = True,
+def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True, wait: bool = True, workers: int = 1,
           **env_extra: str) -> Running:
     """`ragfirst serve` on a free loopback port with its files under ``folder``.
 
@@ -118,7 +118,7 @@ def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True,
     port = free_port()
     log = folder / f"serve-{port}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "ragfirst.cli", "serve", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "ragfirst.cli", "serve", "--port", str(port), "--workers", str(workers)],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     running = Running(f"http://127.0.0.1:{port}", env, process, log, private_llm)
     if wait:
