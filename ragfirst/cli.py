@@ -59,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=3, help="documents given to the model")
     ask.add_argument("--json", action="store_true", help="print the answer, sources and scores as JSON")
     ask.set_defaults(run="ragfirst.rag.commands:run_ask")
+    # serve / keys (issue 18): the RAG pipeline as an HTTP service with API keys
+    serve = sub.add_parser("serve", help="run the RAG HTTP service and its chat page (FastAPI on uvicorn, 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (>1 needs RAGFIRST_CHROMA_URL)")
+    serve.add_argument("--corpus", help="documents a new service starts with (default: data/corpus)")
+    serve.add_argument("--collection", help="chroma collection name (default: ragfirst-service)")
+    serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    serve.set_defaults(run="ragfirst.service.commands:run_serve")
+    keys = sub.add_parser("keys", help="create, list or revoke the service's API keys (stored only as hashes)")
+    keys.add_argument("action", choices=["create", "list", "revoke"])
+    keys.add_argument("name", nargs="?", help="key name, e.g. web-app")
+    keys.add_argument("--per-minute", type=float, default=60.0, help="requests per minute (default 60)")
+    keys.add_argument("--burst", type=float, default=20.0, help="requests allowed at once before limiting (default 20)")
+    keys.set_defaults(run="ragfirst.service.commands:run_keys")
     return parser
 
 

@@ -323,6 +323,24 @@ def request_options(backend_kind: str, model: str, messages: list, max_tokens: i
     return options
 
 
+def _prepare_call(prompt_or_messages, *, max_tokens: int = DEFAULT_MAX_TOKENS, temperature: float = 0.0,
+                  stop: str | list[str] | None = None, model: str | None = None, backend: Backend | None = None,
+                  timeout: float | None = None, max_retries: int | None = None, log: UsageLog | None = None):
+    """Checked arguments, the client and the request options shared by :func:`generate` and :func:`generate_stream`."""
+    messages = _as_messages(prompt_or_messages)
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+    log = usage_log if log is None else log
+    timeout = default_timeout() if timeout is None else float(timeout)
+    max_retries = default_max_retries() if max_retries is None else int(max_retries)
+    client, backend = get_client(backend, timeout=timeout, max_retries=max_retries)
+    model_name = model or backend.model
+    if not model_name:
+        raise ValueError("no model name: set OPENAI_MODEL or pass model=... (the compatible server needs one)")
+    options = request_options(backend.kind, model_name, messages, max_tokens, temperature, stop)
+    return client, backend, options, log, timeout, max_retries
+
+
 def generate(
     prompt_or_messages,
     *,
@@ -342,17 +360,10 @@ def generate(
     """
     import openai
 
-    messages = _as_messages(prompt_or_messages)
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
-    log = usage_log if log is None else log
-    timeout = default_timeout() if timeout is None else float(timeout)
-    max_retries = default_max_retries() if max_retries is None else int(max_retries)
-    client, backend = get_client(backend, timeout=timeout, max_retries=max_retries)
-    model_name = model or backend.model
-    if not model_name:
-        raise ValueError("no model name: set OPENAI_MODEL or pass model=... (the compatible server needs one)")
-    options = request_options(backend.kind, model_name, messages, max_tokens, temperature, stop)
+    client, backend, options, log, timeout, max_retries = _prepare_call(
+        prompt_or_messages, max_tokens=max_tokens, temperature=temperature, stop=stop, model=model, backend=backend,
+        timeout=timeout, max_retries=max_retries, log=log)
+    model_name = options["model"]
     started = time.perf_counter()
     try:
         try:
@@ -368,26 +379,79 @@ def generate(
         log.add(None, backend_kind=backend.kind, model=model_name, seconds=seconds, error=type(error).__name__)
         raise _unavailable(error, backend, timeout, max_retries) from error
     seconds = time.perf_counter() - started
-    usage = response.usage
+    choice = response.choices[0]
+    generation = _generation(choice.message.content or "", model_name, response.model, backend, response.usage,
+                             choice.finish_reason, seconds)
+    log.add(generation, backend_kind=backend.kind, model=model_name, seconds=seconds)
+    return generation
+
+
+def _generation(text: str, model_name: str, response_model: str | None, backend: Backend, usage,
+                finish_reason: str | None, seconds: float) -> Generation:
+    """A :class:`Generation` priced from the usage the server reported (cost None when it sent none)."""
     prompt_tokens = usage.prompt_tokens if usage else 0
     completion_tokens = usage.completion_tokens if usage else 0
     cost, note = estimate_cost(model_name, backend.kind, prompt_tokens, completion_tokens)
-    if cost is None and response.model and response.model != model_name:
-        cost, note = estimate_cost(response.model, backend.kind, prompt_tokens, completion_tokens)
+    if cost is None and response_model and response_model != model_name:
+        cost, note = estimate_cost(response_model, backend.kind, prompt_tokens, completion_tokens)
     if usage is None:
         note = "서버가 usage를 보내지 않아 토큰 수를 알 수 없습니다 (server sent no usage); " + note
         cost = None
-    choice = response.choices[0]
-    generation = Generation(
-        text=choice.message.content or "",
-        model=response.model or model_name,
+    return Generation(
+        text=text,
+        model=response_model or model_name,
         backend_kind=backend.kind,
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         cost_usd=cost,
         seconds=seconds,
-        finish_reason=choice.finish_reason,
+        finish_reason=finish_reason,
         cost_note=note,
     )
+
+
+class GenerationCancelled(Exception):
+    """The caller stopped listening (a client left mid-stream): the generation was abandoned."""
+
+
+def generate_stream(prompt_or_messages, *, on_text, cancelled=lambda: False, **options) -> Generation:
+    """Like :func:`generate` (same keyword ``options``), but ``on_text(piece)`` receives the text while the model writes it.
+
+    The first words reach a reader long before the answer is complete. ``cancelled()``
+    is checked at every piece; when it turns true the stream is closed (the server stops
+    generating) and :class:`GenerationCancelled` is raised. A stream cut off before the
+    model finished (the server died) raises :class:`LLMUnavailableError`: the text so far
+    cannot be trusted as an answer. Nothing is retried once text has been handed on.
+    """
+    import httpx
+    import openai
+
+    client, backend, options, log, timeout, max_retries = _prepare_call(prompt_or_messages, **options)
+    model_name = options["model"]
+    options.update(stream=True, stream_options={"include_usage": True})
+    pieces: list[str] = []
+    usage = finish_reason = response_model = None
+    started = time.perf_counter()
+    try:
+        with client.chat.completions.create(**options) as stream:
+            for chunk in stream:
+                if cancelled():
+                    raise GenerationCancelled()
+                response_model = chunk.model or response_model
+                usage = chunk.usage or usage
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        pieces.append(choice.delta.content)
+                        on_text(choice.delta.content)
+                    finish_reason = choice.finish_reason or finish_reason
+        if finish_reason is None:
+            raise httpx.RemoteProtocolError("the stream ended before the model finished (no finish_reason)")
+    except (openai.APIConnectionError, openai.InternalServerError, openai.AuthenticationError,
+            openai.PermissionDeniedError, httpx.TransportError) as error:
+        seconds = time.perf_counter() - started
+        log.add(None, backend_kind=backend.kind, model=model_name, seconds=seconds, error=type(error).__name__)
+        raise _unavailable(error, backend, timeout, max_retries) from error
+    seconds = time.perf_counter() - started
+    generation = _generation("".join(pieces), model_name, response_model, backend, usage, finish_reason, seconds)
     log.add(generation, backend_kind=backend.kind, model=model_name, seconds=seconds)
     return generation

@@ -79,6 +79,8 @@ class ChatRequest:
     top_p: float
     stop: tuple[str, ...]
     seed: int | None
+    stream: bool = False  # answer as server-sent events, one chunk per decoded piece
+    include_usage: bool = False  # stream_options.include_usage: a last chunk with the token counts
 
 
 def _message_text(content: object, index: int) -> str:
@@ -162,12 +164,17 @@ def parse_chat_request(body: object, model_ids: set[str]) -> ChatRequest:
     n = body.get("n", 1)
     if n not in (1, None):
         raise RequestError("n must be 1: this server returns one choice", "n")
-    if body.get("stream"):
-        raise RequestError("stream=true is not supported by the local server; omit stream", "stream")
+    stream = body.get("stream", False)
+    if stream not in (True, False, None):
+        raise RequestError(f"stream must be true or false, got {stream!r}", "stream")
+    options = body.get("stream_options") or {}
+    if not isinstance(options, dict):
+        raise RequestError("stream_options must be an object such as {\"include_usage\": true}", "stream_options")
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise RequestError(f"seed must be an integer, got {seed!r}", "seed")
-    return ChatRequest(prompt, max_tokens, float(temperature), float(top_p), tuple(stop), seed)
+    return ChatRequest(prompt, max_tokens, float(temperature), float(top_p), tuple(stop), seed, bool(stream),
+                       bool(stream and options.get("include_usage")))
 
 
 # --------------------------------------------------------------------------- generation
@@ -199,6 +206,43 @@ def _client_gone(sock: socket.socket) -> bool:
         return True
 
 
+class _TextStreamer:
+    """Hands decoded text to ``on_text`` as tokens arrive, never past a stop string.
+
+    Text is decoded from all new tokens each step (at most a few hundred), so a
+    Korean syllable split across tokens is held back until it is complete, and the
+    last ``len(longest stop) - 1`` characters wait until no stop string can start there.
+    """
+
+    def __init__(self, tokenizer, stops: tuple[str, ...], on_text):
+        self.tokenizer, self.stops, self.on_text = tokenizer, stops, on_text
+        self.hold = max((len(s) for s in stops), default=1) - 1
+        self.tokens: list[int] = []
+        self.sent = 0
+        self.prompt_seen = False
+
+    def put(self, value) -> None:  # transformers' streamer protocol: the prompt first, then each new token
+        if not self.prompt_seen:
+            self.prompt_seen = True
+            return
+        self.tokens.extend(value.reshape(-1).tolist())
+        self._flush(final=False)
+
+    def end(self) -> None:
+        self._flush(final=True)
+
+    def _flush(self, final: bool) -> None:
+        text = self.tokenizer.decode(self.tokens, skip_special_tokens=True)
+        text, stopped = _truncate_at_stop(text, self.stops)
+        if not (final or stopped):
+            if text.endswith("\ufffd"):  # half of a multi-byte character
+                return
+            text = text[: len(text) - self.hold] if self.hold else text
+        if len(text) > self.sent:
+            self.on_text(text[self.sent :])
+            self.sent = len(text)
+
+
 class Generator:
     """Holds the model; one generation at a time (a CPU cannot run two usefully)."""
 
@@ -214,9 +258,10 @@ class Generator:
         self.model, self.tokenizer = load_causal_lm(model_name, dtype=getattr(torch, self.dtype))
         self.lock = threading.Lock()
 
-    def complete(self, request: ChatRequest, cancelled=lambda: False) -> Completion:
+    def complete(self, request: ChatRequest, cancelled=lambda: False, on_text=None) -> Completion:
         """Generate one completion; ``cancelled()`` is polled each step so that a client
-        that gave up (timeout, retry) does not keep the model busy for nothing."""
+        that gave up (timeout, retry) does not keep the model busy for nothing.
+        ``on_text(piece)`` receives the text as it is generated (streaming)."""
         from transformers import StoppingCriteria, StoppingCriteriaList
 
         torch = self.torch
@@ -246,6 +291,8 @@ class Generator:
             options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if request.stop:
             options.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
+        if on_text is not None:
+            options["streamer"] = _TextStreamer(self.tokenizer, request.stop, on_text)
         with self.lock, torch.inference_mode():
             if cancelled():  # gave up while waiting for the lock
                 raise ClientGone()
@@ -360,6 +407,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             request = parse_chat_request(body, {self.server.model_id})
+            if request.stream:
+                self._stream(request)
+                return
             result = self.server.generator.complete(request, cancelled=lambda: _client_gone(self.connection))
         except ClientGone:
             self.close_connection = True
@@ -391,6 +441,63 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             },
         )
+
+
+    def _stream(self, request: ChatRequest) -> None:
+        """Server-sent events in OpenAI's chunk format; the connection closes after ``[DONE]``.
+
+        Headers go out with the first piece of text, so a request refused before
+        generation (prompt too long) still gets its plain 4xx answer. A client that
+        goes away stops the generation at the next token.
+        """
+        chunk_id, created, model = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time()), self.server.model_id
+        state = {"headers": False, "gone": False}
+
+        def send(payload: dict | str) -> None:
+            if state["gone"]:
+                return
+            data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+            try:
+                if not state["headers"]:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    state["headers"] = True
+                self.wfile.write(f"data: {data}\n\n".encode("utf-8"))
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                state["gone"] = True
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+            return {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [choice]}
+
+        self.close_connection = True
+        try:
+            result = self.server.generator.complete(
+                request,
+                cancelled=lambda: state["gone"] or _client_gone(self.connection),
+                on_text=lambda text: send(chunk({"role": "assistant", "content": text})),
+            )
+        except (RequestError, ClientGone):
+            if not state["headers"]:
+                raise
+            return
+        except Exception as error:  # noqa: BLE001 - the client is told inside the stream
+            if not state["headers"]:
+                raise
+            send({"error": {"message": f"generation failed: {type(error).__name__}: {error}", "type": "server_error"}})
+            return
+        send(chunk({}, result.finish_reason))
+        if request.include_usage:
+            usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+                     "total_tokens": result.prompt_tokens + result.completion_tokens}
+            send({"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                  "choices": [], "usage": usage})
+        send("[DONE]")
+        self.server.touch()
 
 
 class LLMHTTPServer(ThreadingHTTPServer):
@@ -583,7 +690,7 @@ def ensure_local_server(
 def _stop_at_exit(pid: int) -> None:
     """Registered when this process starts a server, not on import: importing starts nothing."""
     if not _started_here:
-        atexit.register(_stop_servers_started_here)
+        atexit.register(stop_servers_started_here)
     _started_here.add(pid)
 
 
@@ -693,7 +800,7 @@ def _busy(server: LocalServer) -> bool:
     return bool((health(server.port, timeout=5, token=server.token) or {}).get("busy"))
 
 
-def _stop_servers_started_here() -> None:
+def stop_servers_started_here() -> None:
     """Stop the server this process started, unless another process is mid-request on it
     (then its idle timeout ends it later)."""
     if not _started_here:

@@ -50,7 +50,7 @@ def open_page(url: str) -> Iterator[tuple[Page, list[str]]]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="ko-KR")
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url} ({r.failure})"))

@@ -7,7 +7,7 @@ from ragfirst import cli
 
 def test_every_subcommand_resolves_to_a_function():
     subcommands = cli.build_parser()._subparsers._group_actions[0].choices
-    assert set(subcommands) == {"roi", "decide", "grade", "llm", "index", "ask"}
+    assert set(subcommands) == {"roi", "decide", "grade", "llm", "index", "ask", "serve", "keys"}
     for name, parser in subcommands.items():
         assert callable(cli.handler(parser.get_default("run"))), name
 

@@ -449,7 +449,7 @@ def test_a_private_server_times_out_silent_clients_caps_workers_and_dies_with_it
 
 def test_importing_the_server_module_registers_nothing_at_exit():
     code = ("import atexit, ragfirst.llm, ragfirst.llm_server as s; n = atexit._ncallbacks(); "
-            "atexit.unregister(s._stop_servers_started_here); print(n - atexit._ncallbacks())")
+            "atexit.unregister(s.stop_servers_started_here); print(n - atexit._ncallbacks())")
     removed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert removed == "0"
 

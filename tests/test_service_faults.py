@@ -1,0 +1,109 @@
+"""Faults a running service must survive: its LLM server killed mid-answer, a client that leaves mid-stream."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import httpx
+import pytest
+
+from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "30,000원 넘게 사면 배송비 무료예요?"
+LONG_ANSWER = "필터 교체 방법 알려주세요"
+WAIT = 300.0
+
+
+def wait_until(check, what: str, timeout: float = WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+
+
+def llm_busy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["busy"]
+    except httpx.HTTPError:
+        return False
+
+
+def rows_for(service, name: str) -> list[tuple]:
+    with sqlite3.connect(service.database) as db:
+        return db.execute("SELECT r.route, r.status, r.completion_tokens FROM requests r JOIN keys k ON k.id = r.key_id "
+                          "WHERE k.name = ? ORDER BY r.id", (name,)).fetchall()
+
+
+def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recovers(service):
+    secret = service.new_key("fault-kill")
+    pid, port = service.llm_server()
+    answers: dict = {}
+
+    def ask():
+        with service.client(secret) as client:
+            answers["killed"] = client.post("/v1/ask", json={"question": QUESTION})
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    wait_until(lambda: llm_busy(port), "the model to start generating for the request")
+    os.kill(pid, signal.SIGKILL)
+    asking.join(WAIT)
+    killed = answers["killed"]
+    assert killed.status_code == 503, killed.text
+    assert killed.json()["error"] == "llm_unavailable" and "언어 모델 서버" in killed.json()["message"]
+    assert int(killed.headers["retry-after"]) > 0
+
+    # streamed: the words already sent cannot be taken back, so the stream ends with an error event
+    pid, port = service.llm_server() or (None, None)
+    with service.client(secret) as client:
+        recovered = client.post("/v1/ask", json={"question": QUESTION})  # starts a new LLM server
+        assert recovered.status_code == 200 and recovered.json()["declined"] is False and recovered.json()["text"]
+        new_pid, _ = service.llm_server()
+        assert new_pid != pid
+        events = []
+        with client.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as response:
+            for event, data in sse_events(response):
+                events.append((event, data))
+                if event == "token" and len(events) == 1:
+                    os.kill(new_pid, signal.SIGKILL)
+        assert events[0][0] == "token" and events[-1][0] == "error"
+        assert events[-1][1]["status"] == 503 and "언어 모델 서버" in events[-1][1]["message"]
+        assert "done" not in [e for e, _ in events]
+        again = client.post("/v1/ask", json={"question": QUESTION})
+        assert again.status_code == 200 and again.json()["text"]
+    statuses = [status for _, status, _ in rows_for(service, "fault-kill")]
+    assert statuses == [503, 200, 503, 200]  # every request is in the log, failures included
+
+
+def test_a_client_leaving_mid_stream_frees_its_worker(service):
+    secret = service.new_key("fault-leave")
+    with service.client(secret) as client:
+        full = [e for e, _ in sse_events_of(client, LONG_ANSWER)]
+        pieces = full.count("token")
+        assert full[-1] == "done" and pieces >= 8, "the probe question needs an answer of several pieces"
+        with client.stream("POST", "/v1/ask", json={"question": LONG_ANSWER, "stream": True}) as response:
+            for event, _ in sse_events(response):
+                assert event == "token"
+                break  # leave after the first words
+        stats = lambda: client.get("/v1/stats").json()  # noqa: E731
+        wait_until(lambda: stats()["queue"] == {"running": 0, "admitted": 0}, "the worker to give its place back")
+        asked = wait_until(lambda: [row for row in rows_for(service, "fault-leave") if row[0] == "/v1/ask"][1:],
+                           "the stream's log row")
+        assert asked[0][1] == 499  # logged as "client closed the request"
+        assert asked[0][2] < pieces  # it stopped before the model would have finished
+        after = client.post("/v1/ask", json={"question": QUESTION})
+        assert after.status_code == 200 and after.json()["text"]
+
+
+def sse_events_of(client, question: str) -> list[tuple[str, dict]]:
+    with client.stream("POST", "/v1/ask", json={"question": question, "stream": True}) as response:
+        return list(sse_events(response))
