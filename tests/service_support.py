@@ -31,8 +31,9 @@ class Service(launch.Running):
         return httpx.Client(base_url=self.url, headers=headers, timeout=REQUEST_TIMEOUT)
 
     def llm_server(self):
-        """``[pid, port]`` of the service's own local LLM server (read from its private cache), or None."""
-        code = "import json; from ragfirst import llm_server as s; r = s.running_server(); print(json.dumps(r and [r.pid, r.port]))"
+        """``[pid, port, token]`` of the service's own local LLM server (read from its private cache), or None."""
+        code = ("import json; from ragfirst import llm_server as s; r = s.running_server(); "
+                "print(json.dumps(r and [r.pid, r.port, r.token]))")
         done = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=120)
         return json.loads(done.stdout)
 

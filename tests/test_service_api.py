@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from rag_fixtures import DOCS
+from ragfirst import llm_server
 from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
 
 pytestmark = pytest.mark.slow
@@ -222,13 +223,12 @@ def test_unanswerable_question_declines_without_calling_the_model(service, key):
 def test_stream_sends_words_before_the_model_has_finished(service, key):
     pid_port = service.llm_server()
     assert pid_port, "the service should have started its LLM server"
-    llm_health = f"http://127.0.0.1:{pid_port[1]}/health"
     events, busy_at_first_word = [], None
     with service.client(key) as client, client.stream("POST", "/v1/ask", json={"question": ANSWERABLE, "stream": True}) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
         for event, data in sse_events(response):
             if event == "token" and busy_at_first_word is None:
-                busy_at_first_word = httpx.get(llm_health, timeout=30).json()["busy"]
+                busy_at_first_word = llm_server.health(pid_port[1], timeout=30, token=pid_port[2])["busy"]
             events.append((event, data))
     kinds = [e for e, _ in events]
     assert kinds[-1] == "done" and kinds.count("done") == 1 and "error" not in kinds

@@ -8,9 +8,9 @@ import sqlite3
 import threading
 import time
 
-import httpx
 import pytest
 
+from ragfirst import llm_server
 from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
 
 pytestmark = pytest.mark.slow
@@ -30,11 +30,8 @@ def wait_until(check, what: str, timeout: float = WAIT):
     pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
 
 
-def llm_busy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["busy"]
-    except httpx.HTTPError:
-        return False
+def llm_busy(port: int, token: str) -> bool:
+    return bool((llm_server.health(port, timeout=5, token=token) or {}).get("busy"))
 
 
 def rows_for(service, name: str) -> list[tuple]:
@@ -45,7 +42,7 @@ def rows_for(service, name: str) -> list[tuple]:
 
 def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recovers(service):
     secret = service.new_key("fault-kill")
-    pid, port = service.llm_server()
+    pid, port, token = service.llm_server()
     answers: dict = {}
 
     def ask():
@@ -54,7 +51,7 @@ def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recov
 
     asking = threading.Thread(target=ask)
     asking.start()
-    wait_until(lambda: llm_busy(port), "the model to start generating for the request")
+    wait_until(lambda: llm_busy(port, token), "the model to start generating for the request")
     os.kill(pid, signal.SIGKILL)
     asking.join(WAIT)
     killed = answers["killed"]
@@ -63,11 +60,11 @@ def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recov
     assert int(killed.headers["retry-after"]) > 0
 
     # streamed: the words already sent cannot be taken back, so the stream ends with an error event
-    pid, port = service.llm_server() or (None, None)
+    pid, port, token = service.llm_server() or (None, None, None)
     with service.client(secret) as client:
         recovered = client.post("/v1/ask", json={"question": QUESTION})  # starts a new LLM server
         assert recovered.status_code == 200 and recovered.json()["declined"] is False and recovered.json()["text"]
-        new_pid, _ = service.llm_server()
+        new_pid, *_ = service.llm_server()
         assert new_pid != pid
         events = []
         with client.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as response:
