@@ -14,6 +14,7 @@ import re
 from collections import Counter
 
 import pytest
+from question_checks import assert_question_record
 from test_corpus import CATEGORIES, DATA, QUESTION_FIELDS, QUESTIONS, STYLES, normalise, read_jsonl
 
 from ragfirst.hybrid.requests import INTENTS, load_requests
@@ -66,21 +67,7 @@ def test_question_records_are_well_formed(questions):
     for name, rows in questions.items():
         for row in rows:
             where = f"{name}.jsonl {row.get('id')}"
-            assert set(row) == QUESTION_FIELDS, f"{where}: fields {sorted(row)}"
-            assert re.match(r"^rq\d{4}$", row["id"]), f"{where}: bad id"
-            assert isinstance(row["question"], str) and row["question"].strip(), f"{where}: empty question"
-            assert isinstance(row["answerable"], bool), f"{where}: answerable must be true/false"
-            assert row["category"] in CATEGORIES, f"{where}: unknown category {row['category']!r}"
-            assert row["style"] in QUESTION_STYLES, f"{where}: unknown style {row['style']!r}"
-            assert isinstance(row["doc_ids"], list) and isinstance(row["key_facts"], list), where
-            assert (row["style"] == "unanswerable") == (not row["answerable"]), f"{where}: style/answerable mismatch"
-            if row["answerable"]:
-                assert row["doc_ids"] and 1 <= len(row["key_facts"]) <= 2, f"{where}: needs doc_ids and 1-2 key_facts"
-                assert len(set(row["doc_ids"])) == len(row["doc_ids"]), f"{where}: repeated doc id"
-            else:
-                assert row["doc_ids"] == [] and row["key_facts"] == [], f"{where}: unanswerable must have empty lists"
-            if row["style"] == "multi_doc":
-                assert len(row["doc_ids"]) >= 2, f"{where}: multi_doc needs at least two documents"
+            assert_question_record(row, where, QUESTION_FIELDS, r"^rq\d{4}$", CATEGORIES, QUESTION_STYLES)
             if row["style"] == "two_questions":
                 assert len(row["key_facts"]) == 2, f"{where}: two_questions needs a key fact per question"
 
