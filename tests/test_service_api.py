@@ -109,6 +109,23 @@ def test_request_size_limits(service, key):
         assert many.status_code == 413 and many.json()["error"] == "too_many_files"
 
 
+def test_a_stranger_gets_401_for_a_huge_body_and_a_keyed_413_is_logged(service):
+    huge = b'{"question": "' + b"a" * 200_000 + b'"}'
+    stranger = httpx.post(f"{service.url}/v1/ask", content=huge, headers={"Content-Type": "application/json"}, timeout=30)
+    assert stranger.status_code == 401  # the key is checked before the body is read
+    secret = service.new_key("big-body")
+    with service.client(secret) as client:
+        assert client.post("/v1/ask", content=huge, headers={"Content-Type": "application/json"}).status_code == 413
+    with sqlite3.connect(service.database) as db:
+        rows = db.execute("SELECT r.status FROM requests r JOIN keys k ON k.id = r.key_id WHERE k.name = 'big-body'").fetchall()
+    assert rows == [(413,)]
+
+
+def test_a_key_with_an_infinite_rate_is_refused(service):
+    done = service.cli("keys", "create", "unbounded", "--burst", "inf")
+    assert done.returncode != 0 and "--burst" in done.stderr
+
+
 @pytest.mark.parametrize(
     "body, status, field, words",
     [

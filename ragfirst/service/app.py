@@ -176,9 +176,11 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.database)
     app.state.engine = Engine(settings)
     errors.install(app)
-    app.add_middleware(Authorize)  # innermost of the three: runs after the body limit, logged by RequestLog
-    app.add_middleware(RequestLog)
+    # The last one added runs first: RequestLog sees every answer (413s too), Authorize refuses a
+    # stranger before BodyLimit reads a byte of the body.
     app.add_middleware(BodyLimit)
+    app.add_middleware(Authorize)
+    app.add_middleware(RequestLog)
 
     def engine() -> Engine:
         if not app.state.index_ready:

@@ -25,6 +25,9 @@ def run_serve(args) -> int:
         os.environ[service_settings.ENV_CORPUS] = os.path.abspath(args.corpus)
     if args.collection:
         os.environ[service_settings.ENV_COLLECTION] = args.collection
+    # The service's LLM server already stops with its worker; an idle timeout would only make /ready
+    # report 503 after a quiet half hour, with nothing to restart it until a question arrives.
+    os.environ.setdefault("RAGFIRST_LLM_IDLE_TIMEOUT", "0")
     settings = service_settings.load()  # checks the values once, here, with a readable message
     if args.workers > 1 and settings.warm_llm and llm.select_backend().kind == "local":
         llm.ensure_local_server()  # one shared LLM server, started before the workers race for it

@@ -9,6 +9,7 @@ that a list of keys can be told apart without revealing them.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def create(db: Database, name: str, per_minute: float = DEFAULT_PER_MINUTE, burs
     """Store a new key named ``name`` and return the secret (the only time it exists in clear)."""
     if not NAME_PATTERN.match(name or ""):
         raise ValueError(f"키 이름 {name!r}는 영문·숫자로 시작하고 영문, 숫자, '.', '_', '-'만 쓸 수 있습니다 (64자 이하).")
-    if not (per_minute > 0 and burst >= 1):
+    if not (math.isfinite(per_minute) and math.isfinite(burst) and per_minute > 0 and burst >= 1):
         raise ValueError("분당 요청 수(--per-minute)는 0보다 커야 하고 버스트(--burst)는 1 이상이어야 합니다.")
     secret = PREFIX + secrets.token_urlsafe(32)
     connection = db.connection()
