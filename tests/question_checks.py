@@ -21,3 +21,12 @@ def assert_question_record(row: dict, where: str, fields: set[str], id_pattern: 
         assert row["doc_ids"] == [] and row["key_facts"] == [], f"{where}: unanswerable must have empty lists"
     if row["style"] == "multi_doc":
         assert len(row["doc_ids"]) >= 2, f"{where}: multi_doc needs at least two documents"
+
+
+def assert_multi_doc_needs_every_document(row: dict, where: str, bodies: dict[str, str], normalise) -> None:
+    """A multi_doc question: no single document holds every key fact, and each listed one adds one."""
+    facts = [normalise(f) for f in row["key_facts"]]
+    alone = [d for d, text in bodies.items() if all(f in text for f in facts)]
+    assert not alone, f"{where}: {alone} alone contains every key fact"
+    for doc_id in row["doc_ids"]:
+        assert any(f in bodies[doc_id] for f in facts), f"{where}: {doc_id} adds no key fact"
