@@ -258,6 +258,7 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
             "index": "ready" if state.index_ready else (state.index_error or "building"),
             "llm": backend.kind if llm_ok else (state.llm_error or "starting"),
             "documents": getattr(state.index_report, "documents", None),
+            "pid": os.getpid(),
         }
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 

@@ -45,6 +45,7 @@ class Running:
     process: subprocess.Popen
     log: Path
     private_llm: bool = False
+    workers: int = 1
 
     @property
     def database(self) -> Path:
@@ -69,18 +70,25 @@ class Running:
         return self.log.read_text(errors="replace")[-chars:]
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> dict:
-        """Poll /ready until it says yes; RuntimeError (with the log's end) if the process dies or time runs out."""
+        """Poll /ready until every worker has said yes; RuntimeError (with the log's end) if the process dies
+        or time runs out.
+
+        Each worker builds its index on its own, so one ready worker does not make the service ready:
+        every poll is a new connection, which the kernel hands to any worker, until ``workers`` pids answered.
+        """
         import httpx
 
         deadline = time.monotonic() + timeout
-        last = None
+        last, ready_pids = None, set()
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ragfirst serve exited ({self.process.returncode}):\n{self.tail()}")
             try:
                 last = httpx.get(f"{self.url}/ready", timeout=10)
                 if last.status_code == 200:
-                    return last.json()
+                    ready_pids.add(last.json()["pid"])
+                    if len(ready_pids) >= self.workers:
+                        return last.json()
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
@@ -121,7 +129,7 @@ def start(folder: Path, corpus: Path | None = None, *, private_llm: bool = True,
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "ragfirst.cli", "serve", "--port", str(port), "--workers", str(workers)],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = Running(f"http://127.0.0.1:{port}", env, process, log, private_llm)
+    running = Running(f"http://127.0.0.1:{port}", env, process, log, private_llm, workers)
     if wait:
         try:
             running.wait_ready()
