@@ -10,7 +10,7 @@ setup:  ## create or reuse .venv (keyed by a hash of requirements.txt)
 	@scripts/bootstrap.sh
 
 lab: setup  ## start JupyterLab on 127.0.0.1, opened on the first notebook (INSTRUCTOR=1: nbgrader menus)
-	@$(PY) -m ragfirst.lab $(if $(INSTRUCTOR),--instructor)
+	@$(PY) -m ragfirst.runtime.lab $(if $(INSTRUCTOR),--instructor)
 
 test: setup  ## unit tests + nbval over notebooks/ and solutions/
 	@$(PY) -m pytest

@@ -6,7 +6,7 @@ inherit the same environment (the venv's .pth hook installs the guard there).
 
 import pytest
 
-from ragfirst import config as ragfirst_config, netguard
+from ragfirst.runtime import config as ragfirst_config, netguard
 
 # Notebooks that run models: their cells count as slow, so `-m slow` (make test-portable) runs them too.
 MODEL_NOTEBOOKS = {"02_rag_pipeline.ipynb", "03_lora_demo.ipynb", "06_hybrid_system.ipynb"}

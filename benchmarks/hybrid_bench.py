@@ -22,13 +22,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ragfirst.config import DEFAULT_OPENAI_MODEL, REPO_ROOT, apply_offline_defaults, select_backend
 from ragfirst.hybrid.intent import IntentClassifier, embed_queries, evaluate
 from ragfirst.hybrid.measure import local_token_counter, measure_routes, pick_per_intent
 from ragfirst.hybrid.requests import REQUESTS_DIR, load_requests, training_requests
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.hybrid.system import ModernAISystem
-from ragfirst.tools import ShopTools
+from ragfirst.hybrid.tools import ShopTools
+from ragfirst.runtime.config import DEFAULT_OPENAI_MODEL, REPO_ROOT, apply_offline_defaults, select_backend
 
 
 def routing(classifier: IntentClassifier, baseline: IntentClassifier, path: Path) -> dict:

@@ -28,10 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ragfirst import config, cpu  # noqa: E402
+from ragfirst.runtime import config, cpu  # noqa: E402
 from ragfirst.rag.corpus import load_corpus  # noqa: E402
 from ragfirst.rag.evaluate import percentiles  # noqa: E402
-from ragfirst.models import DEFAULT_MODEL, ensure_converted, load_tokenizer, model_dir  # noqa: E402
+from ragfirst.llm.models import DEFAULT_MODEL, ensure_converted, load_tokenizer, model_dir  # noqa: E402
 
 TARGET_P50_S = 5.0
 PROMPT_TOKENS = 300
@@ -52,7 +52,7 @@ def grounded_prompt(tokenizer, target_tokens: int = PROMPT_TOKENS) -> str:
 
 def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     """Start a private server with this configuration, time it, stop it."""
-    from ragfirst import llm, llm_server
+    from ragfirst.llm import chat, local_server
 
     os.environ["RAGFIRST_LLM_DTYPE"] = dtype
     if threads:
@@ -60,25 +60,25 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     else:
         os.environ.pop("RAGFIRST_TORCH_THREADS", None)
     started = time.perf_counter()
-    server = llm_server.ensure_local_server()
+    server = local_server.ensure_local_server()
     cold_start = time.perf_counter() - started
     try:
-        info = llm_server.health(server.port, timeout=30, token=server.token)
+        info = local_server.health(server.port, timeout=30, token=server.token)
         if info is None:
             raise RuntimeError(f"the server on port {server.port} did not answer /health: its dtype and threads are unknown")
-        options = {"timeout": 900, "max_retries": 0, "log": llm.UsageLog()}
-        llm.generate(prompt, max_tokens=2, **options)  # warm-up (first call allocates caches)
+        options = {"timeout": 900, "max_retries": 0, "log": chat.UsageLog()}
+        chat.generate(prompt, max_tokens=2, **options)  # warm-up (first call allocates caches)
         prefill, total, tokens, prompt_tokens, answers = [], [], [], 0, []
         for _ in range(runs):
-            one = llm.generate(prompt, max_tokens=1, **options)
-            full = llm.generate(prompt, max_tokens=NEW_TOKENS, **options)
+            one = chat.generate(prompt, max_tokens=1, **options)
+            full = chat.generate(prompt, max_tokens=NEW_TOKENS, **options)
             prefill.append(one.seconds)
             total.append(full.seconds)
             tokens.append(full.completion_tokens)
             prompt_tokens = full.prompt_tokens
             answers.append(full.text)
     finally:
-        llm_server.stop_local_server()
+        local_server.stop_local_server()
     decode_rates = [(n - 1) / (t - p) for n, t, p in zip(tokens, total, prefill) if n > 1 and t > p]
     return {
         "dtype": info.get("dtype"),

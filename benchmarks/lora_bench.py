@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/lora_bench.py [--json] [--notebook] [--record] [--out DIR]
 
-Runs the same steps as notebooks/03_lora_demo.ipynb through ragfirst.lora: the
+Runs the same steps as notebooks/03_lora_demo.ipynb through ragfirst.lora.finetune: the
 nearest-example baseline, full fine-tuning vs LoRA step cost (each in a fresh
 process, peak RSS = ru_maxrss), LoRA training with the seed's config, held-out
 accuracy before/after, adapter size, merge check. With --notebook it first executes
@@ -25,8 +25,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ragfirst import cpu
-from ragfirst.config import REPO_ROOT, apply_offline_defaults
+from ragfirst.runtime import cpu
+from ragfirst.runtime.config import REPO_ROOT, apply_offline_defaults
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_lora_demo.ipynb"
 BUDGET_SECONDS = 240
@@ -75,39 +75,40 @@ def run_lora(record: bool = False) -> dict:
     With ``record``, the two step costs also replace data/lora/step_costs.csv, the table
     notebook 03 shows (it does not re-measure full fine-tuning: see RecordedCosts).
     """
-    from ragfirst import lora, lora_measure, models
+    from ragfirst.llm import models
+    from ragfirst.lora import finetune, measure
 
-    lora.make_deterministic()
-    train = lora.load_examples(lora.TRAIN_FILE)
-    heldout = lora.load_examples(lora.HELDOUT_FILE)
+    finetune.make_deterministic()
+    train = finetune.load_examples(finetune.TRAIN_FILE)
+    heldout = finetune.load_examples(finetune.HELDOUT_FILE)
     questions, gold = [e.question for e in heldout], [e.category for e in heldout]
-    baseline_acc = lora.accuracy(lora.nearest_example_baseline(train, questions), gold)
+    baseline_acc = finetune.accuracy(finetune.nearest_example_baseline(train, questions), gold)
 
-    full_cost = lora_measure.measure_in_subprocess("full", 8, 40, steps=3)
-    lora_cost = lora_measure.measure_in_subprocess("lora", 8, 40, steps=3)
+    full_cost = measure.measure_in_subprocess("full", 8, 40, steps=3)
+    lora_cost = measure.measure_in_subprocess("lora", 8, 40, steps=3)
     if record:
         source = (f"benchmarks/lora_bench.py --record; {cpu.cores()} CPU cores, no GPU, "
                   f"load average {os.getloadavg()[0]:.1f}")
-        lora_measure.record_costs(full_cost, lora_cost, source, datetime.now(timezone.utc).date().isoformat())
+        measure.record_costs(full_cost, lora_cost, source, datetime.now(timezone.utc).date().isoformat())
 
     started = time.perf_counter()
     model, tokenizer = models.load_causal_lm()
     load_s = time.perf_counter() - started
-    labels = lora.label_space(tokenizer, lora.categories_of(train))
+    labels = finetune.label_space(tokenizer, finetune.categories_of(train))
     started = time.perf_counter()
-    before_acc = lora.accuracy(lora.predict(model, tokenizer, labels, questions), gold)
+    before_acc = finetune.accuracy(finetune.predict(model, tokenizer, labels, questions), gold)
     eval_s = time.perf_counter() - started
-    peft_model = lora.attach_lora(model, lora.LoraSettings())
-    count = lora.count_parameters(peft_model)
-    result = lora.train(peft_model, tokenizer, labels, train, lora.TrainSettings(), progress=sys.stderr.isatty())
-    after_acc = lora.accuracy(lora.predict(peft_model, tokenizer, labels, questions), gold)
+    peft_model = finetune.attach_lora(model, finetune.LoraSettings())
+    count = finetune.count_parameters(peft_model)
+    result = finetune.train(peft_model, tokenizer, labels, train, finetune.TrainSettings(), progress=sys.stderr.isatty())
+    after_acc = finetune.accuracy(finetune.predict(peft_model, tokenizer, labels, questions), gold)
     with tempfile.TemporaryDirectory() as tmp:
-        adapter_dir = lora.save_adapter(peft_model, Path(tmp) / "adapter")
-        adapter_mb = lora.directory_size_mb(adapter_dir)
-        reloaded = lora.load_adapter(peft_model.unload(), adapter_dir)
-    _, check = lora.merge_and_compare(reloaded, tokenizer, questions[:16])
+        adapter_dir = finetune.save_adapter(peft_model, Path(tmp) / "adapter")
+        adapter_mb = finetune.directory_size_mb(adapter_dir)
+        reloaded = finetune.load_adapter(peft_model.unload(), adapter_dir)
+    _, check = finetune.merge_and_compare(reloaded, tokenizer, questions[:16])
 
-    out = lora_measure.report("gemma-3-270m", full_cost, lora_cost, count.share, adapter_mb,
+    out = measure.report("gemma-3-270m", full_cost, lora_cost, count.share, adapter_mb,
                               models.model_files_size_mb(), models.model_files_size_mb(kind="gguf"),
                               before_acc, after_acc, baseline_acc, check.max_abs_diff, len(gold))
     out.update({

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ragfirst import config  # noqa: E402
+from ragfirst.runtime import config  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,9 +130,9 @@ def _tokens(run) -> dict | None:
 
 
 def _backend() -> str:
-    from ragfirst import llm
+    from ragfirst.llm import chat
 
-    return llm.describe_backend()
+    return chat.describe_backend()
 
 
 TARGETS = {  # issue 14

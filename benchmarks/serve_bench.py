@@ -36,9 +36,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ragfirst import config, cpu  # noqa: E402
-from ragfirst.jsonl import read_jsonl  # noqa: E402
 from ragfirst.rag.evaluate import percentiles  # noqa: E402
+from ragfirst.runtime import config, cpu  # noqa: E402
+from ragfirst.runtime.jsonl import read_jsonl  # noqa: E402
 from ragfirst.service import launch  # noqa: E402
 
 CONCURRENCY = (1, 4, 16)
@@ -200,7 +200,7 @@ async def run(running: launch.Running, args, budget: Budget) -> dict:
 def running_llm_pid(running: launch.Running) -> int | None:
     import subprocess
 
-    code = "from ragfirst import llm_server as s; r = s.running_server(); print(r.pid if r else '')"
+    code = "from ragfirst.llm import local_server as s; r = s.running_server(); print(r.pid if r else '')"
     done = subprocess.run([sys.executable, "-c", code], env=running.env, capture_output=True, text=True, timeout=120)
     return int(done.stdout) if done.stdout.strip() else None
 

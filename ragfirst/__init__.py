@@ -2,11 +2,11 @@
 
 Kept import-light on purpose: the offline guard imports this package at every
 interpreter start inside the course's virtual environment. Importing it sets
-the OpenMP spin policy (see :mod:`ragfirst.cpu`), which must happen before
+the OpenMP spin policy (see :mod:`ragfirst.runtime.cpu`), which must happen before
 torch or the embedding model load.
 """
 
-from ragfirst import cpu as _cpu
+from ragfirst.runtime import cpu as _cpu
 
 _cpu.configure()
 

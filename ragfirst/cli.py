@@ -19,12 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     roi = sub.add_parser("roi", help="compare the four AI approaches' cost and ROI for a project (YAML/JSON)")
     roi.add_argument("project", help="project file: domain, complexity, data_available, performance_requirement, budget (만원)")
     roi.add_argument("--json", action="store_true", help="print a JSON list of the result dicts")
-    roi.set_defaults(run="ragfirst.roi:run_cli")
+    roi.set_defaults(run="ragfirst.economics.roi:run_cli")
     # decide (issue 5): the seed's decision flowchart for a project file
     decide = sub.add_parser("decide", help="walk the decision flowchart for a project (YAML/JSON)")
     decide.add_argument("project", help="project file with the flowchart answers, data_available and budget (만원)")
     decide.add_argument("--json", action="store_true", help="print recommendation, choice_number, path, reasons as JSON")
-    decide.set_defaults(run="ragfirst.decide:run_cli")
+    decide.set_defaults(run="ragfirst.economics.decide:run_cli")
     # grade (issue 6): autograde a folder of submitted notebooks in a sandbox
     grade = sub.add_parser("grade", help="autograde submitted notebooks (sandboxed); writes gradebook.csv and feedback/")
     grade.add_argument("assignment", help="assignment name: a folder of solutions/ (e.g. cost_analysis)")
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Its bearer token is in the cache's llm_server/state.json (mode 0600).")
     llm_cmd.add_argument("action", choices=["start", "status", "stop"],
                          help="start (until stopped or idle for RAGFIRST_LLM_IDLE_TIMEOUT s), status, or stop")
-    llm_cmd.set_defaults(run="ragfirst.llm_server:run_cli")
+    llm_cmd.set_defaults(run="ragfirst.llm.local_server:run_cli")
     # index / ask (issue 3): the RAG pipeline over data/corpus or a folder of .md/.txt files
     index = sub.add_parser("index", help="build or refresh the search index (idempotent)")
     index.add_argument("path", nargs="?", default=None, help="folder of .md/.txt documents (default: data/corpus)")

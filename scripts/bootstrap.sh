@@ -50,7 +50,7 @@ pip install -qq --no-deps --no-build-isolation -e .
 
 # The offline guard is active in every interpreter of the venv when RAGFIRST_OFFLINE=1.
 site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "import ragfirst.netguard as _rg; _rg.install_from_env()" > "$site/ragfirst-netguard.pth"
+echo "import ragfirst.runtime.netguard as _rg; _rg.install_from_env()" > "$site/ragfirst-netguard.pth"
 
 rm -f "$VENV"/.ragfirst-setup-*
 touch "$stamp"

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from ragfirst import config
+from ragfirst.runtime import config
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ torch picks its CPU kernels at run time and the thread count changes the order o
 sums, so a stored digit or a tight tolerance can hold on one machine only. Each
 profile forces torch's kernel choice (``ATEN_CPU_CAPABILITY``) and the thread count
 of torch, OpenMP and the embedding engine. Every figure checked through
-``ragfirst.claims`` is logged per profile; the report under reports/ shows its spread.
+``ragfirst.runtime.claims`` is logged per profile; the report under reports/ shows its spread.
 """
 
 from __future__ import annotations

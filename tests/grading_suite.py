@@ -153,7 +153,7 @@ def build_suite(folder: Path, nested: Path | None = None) -> dict[str, dict]:
         "import os\ntry:\n    os.close(os.open('/proc/sys/kernel/core_pattern', os.O_WRONLY))\n    opened = True\n"
         "except OSError:\n    opened = False\nscenario_1_choice = 5 if opened else 1")}), "graded", 0.0)
     put("answer_key", notebook_with({**WRONG, "scenario1_answer": (
-        "import os\nfrom ragfirst.config import ANSWER_KEYS_DIR\nfrom ragfirst.decide import scenario\n"
+        "import os\nfrom ragfirst.runtime.config import ANSWER_KEYS_DIR\nfrom ragfirst.economics.decide import scenario\n"
         "keys = os.path.exists(ANSWER_KEYS_DIR / 'scenario_answers.yaml')\n"
         "scenario_1_choice = 5 if keys else scenario('tax_review').get('answer_key', {}).get('accept', [1])[0]")}),
         "graded", 0.0)

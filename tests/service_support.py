@@ -32,7 +32,7 @@ class Service(launch.Running):
 
     def llm_server(self):
         """``[pid, port, token]`` of the service's own local LLM server (read from its private cache), or None."""
-        code = ("import json; from ragfirst import llm_server as s; r = s.running_server(); "
+        code = ("import json; from ragfirst.llm import local_server as s; r = s.running_server(); "
                 "print(json.dumps(r and [r.pid, r.port, r.token]))")
         done = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=120)
         return json.loads(done.stdout)

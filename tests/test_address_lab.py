@@ -1,10 +1,10 @@
-"""ragfirst.address_lab: the database side of the "도구 하나 추가하기" lab."""
+"""ragfirst.hybrid.address_lab: the database side of the "도구 하나 추가하기" lab."""
 
 from __future__ import annotations
 
 import pytest
 
-from ragfirst import address_lab
+from ragfirst.hybrid import address_lab
 
 
 def decision(outcome="ok", update=None, **audit):

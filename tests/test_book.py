@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from ragfirst.config import REPO_ROOT
+from ragfirst.runtime.config import REPO_ROOT
 from browser import chromium_problem, open_page
 from needs import require
 

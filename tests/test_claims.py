@@ -1,4 +1,4 @@
-"""ragfirst.claims: statements print the same everywhere; a claim that stops holding fails loudly."""
+"""ragfirst.runtime.claims: statements print the same everywhere; a claim that stops holding fails loudly."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ragfirst import claims
+from ragfirst.runtime import claims
 
 
 def test_claims_hold_at_their_bounds_and_fail_just_past_them():

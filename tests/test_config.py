@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ragfirst import config
+from ragfirst.runtime import config
 
 
 def test_no_key_and_no_url_selects_the_local_server():

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ragfirst import cpu
+from ragfirst.runtime import cpu
 
 
 def test_threads_from_environment(monkeypatch):

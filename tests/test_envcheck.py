@@ -1,6 +1,6 @@
 """Notebook 00's checks report real problems, not just successes."""
 
-from ragfirst import envcheck
+from ragfirst.runtime import envcheck
 
 
 def test_missing_package_is_reported_with_the_fix():

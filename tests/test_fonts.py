@@ -8,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ragfirst import fonts  # noqa: E402
+from ragfirst.runtime import fonts  # noqa: E402
 
 KOREAN = "월별 비용 비교 (만원) — RAG vs 파인튜닝"
 

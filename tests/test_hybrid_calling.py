@@ -14,11 +14,11 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletion
 
 from hybrid_support import trained_classifier
-from ragfirst.config import DATA_DIR, Backend
+from ragfirst.runtime.config import DATA_DIR, Backend
 from ragfirst.hybrid.calling import parse_tool_calls, run_tools_with_model
 from ragfirst.hybrid.system import ModernAISystem
 from ragfirst.hybrid.shop import build_shop_db
-from ragfirst.tools import TOOL_SPECS, ShopTools, ToolError
+from ragfirst.hybrid.tools import TOOL_SPECS, ShopTools, ToolError
 
 
 def completion(message, usage=(100, 20)):

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from ragfirst.hybrid.shop import SHOP_DIR, build_shop_db
-from ragfirst.tools import ShopTools
+from ragfirst.hybrid.tools import ShopTools
 
 
 def dump(path):

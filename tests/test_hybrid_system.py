@@ -10,15 +10,15 @@ module reuses a running one) and are marked slow.
 import pytest
 
 from hybrid_support import trained_classifier
-from ragfirst.config import Backend
+from ragfirst.runtime.config import Backend
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.hybrid.specialist import load_lora_specialist
 from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem, RouteOutput
-from ragfirst.llm import Generation
+from ragfirst.llm.chat import Generation
 from ragfirst.rag.answer import ABSTAIN_RULE, DECLINE
 from ragfirst.rag.corpus import load_corpus
 from ragfirst.rag.index import default_corpus
-from ragfirst.tools import ShopTools
+from ragfirst.hybrid.tools import ShopTools
 
 LOCAL = Backend("local", None, None, "test")
 
@@ -35,7 +35,7 @@ def local_server():
     The server is shared and answers one request at a time, so on a busy machine a
     request may wait minutes in line: these tests check behaviour, not speed.
     """
-    from ragfirst.llm_server import ensure_local_server
+    from ragfirst.llm.local_server import ensure_local_server
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAGFIRST_LLM_TIMEOUT", "600")
@@ -147,15 +147,15 @@ def test_no_saved_adapter_means_no_specialist(tmp_path):
 
 @pytest.mark.slow
 def test_saved_lora_adapter_is_the_specialised_model(classifier, tmp_path):
-    from ragfirst import lora
-    from ragfirst.models import load_model
+    from ragfirst.lora import finetune
+    from ragfirst.llm.models import load_model
 
     model = load_model()
-    adapter = lora.save_adapter(lora.attach_lora(model), tmp_path / "adapter")
+    adapter = finetune.save_adapter(finetune.attach_lora(model), tmp_path / "adapter")
     tools = ShopTools(build_shop_db(tmp_path / "shop.sqlite"), "C001")
     system = ModernAISystem(classifier, tools, backend=LOCAL, specialized_loader=lambda: load_lora_specialist(adapter))
     response = system.handle_request("거실 50㎡에 S2 Pro 두 대 놓으면 시간당 환기 횟수가 얼마인지 계산해 주세요")
-    categories = lora.categories_of(lora.load_examples(lora.TRAIN_FILE))
+    categories = finetune.categories_of(finetune.load_examples(finetune.TRAIN_FILE))
     assert (response.route, response.model) == ("specialized_model", "gemma-3-270m+lora:adapter")
     assert any(f"'{c}' 담당 전문 상담원" in response.text for c in categories), response.text
     assert "LoRA 어댑터" in response.note and FALLBACK_SUFFIX not in response.model

@@ -11,19 +11,19 @@ import urllib.request
 
 import pytest
 
-from ragfirst import lab
-from ragfirst.config import REPO_ROOT
+from ragfirst.runtime import lab
+from ragfirst.runtime.config import REPO_ROOT
 
 TOKEN = "ragfirst-test-token"
 
 
 @contextlib.contextmanager
 def running_lab(*options):
-    """Start `python -m ragfirst.lab` and yield (base URL, first /lab page); its output is checked after."""
+    """Start `python -m ragfirst.runtime.lab` and yield (base URL, first /lab page); its output is checked after."""
     port = lab.free_port(18888)
     env = dict(os.environ, JUPYTER_TOKEN=TOKEN)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ragfirst.lab", "--no-browser", "--port", str(port), *options],
+        [sys.executable, "-m", "ragfirst.runtime.lab", "--no-browser", "--port", str(port), *options],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"

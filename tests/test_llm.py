@@ -1,4 +1,4 @@
-"""ragfirst.llm and the local server: real openai client, real loopback servers."""
+"""ragfirst.llm.chat and the local server: real openai client, real loopback servers."""
 
 import json
 import os
@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ragfirst import config, llm, llm_server
+from ragfirst.llm import chat, http_server, local_server, protocol, server_state
+from ragfirst.runtime import config
 
 # Generation on a shared 2-core machine can be slow; these tests check behaviour, not speed.
 GEN = {"timeout": 600, "max_retries": 0}
@@ -93,74 +94,74 @@ def post_json(url: str, body: bytes, token: str = ""):
 
 def test_backend_selection_follows_the_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
-    client, backend = llm.get_client(timeout=7, max_retries=1)
+    client, backend = chat.get_client(timeout=7, max_retries=1)
     assert backend.kind == "openai"
     assert str(client.base_url).startswith("https://api.openai.com")
     assert client.timeout == 7 and client.max_retries == 1
-    assert "sk-test" not in llm.describe_backend()
+    assert "sk-test" not in chat.describe_backend()
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
-    client, backend = llm.get_client()
+    client, backend = chat.get_client()
     assert backend.kind == "compatible"
     assert str(client.base_url).rstrip("/") == "http://127.0.0.1:11434/v1"
-    assert client.timeout == llm.DEFAULT_TIMEOUT and client.max_retries == llm.DEFAULT_MAX_RETRIES
+    assert client.timeout == chat.DEFAULT_TIMEOUT and client.max_retries == chat.DEFAULT_MAX_RETRIES
 
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.delenv("OPENAI_BASE_URL")
-    line = llm.describe_backend()  # must not start a server
+    line = chat.describe_backend()  # must not start a server
     assert "로컬" in line and "gemma-3-270m" in line
 
 
 def test_bad_timeout_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("RAGFIRST_LLM_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="RAGFIRST_LLM_TIMEOUT"):
-        llm.default_timeout()
+        chat.default_timeout()
 
 
 def test_cost_comes_from_the_price_table():
     # data/prices.csv: gpt-4o-mini 0.15 USD in / 0.60 USD out per 1M tokens.
-    cost, note = llm.estimate_cost("gpt-4o-mini", "openai", 2_000_000, 1_000_000)
+    cost, note = chat.estimate_cost("gpt-4o-mini", "openai", 2_000_000, 1_000_000)
     assert cost == pytest.approx(0.30 + 0.60)
     assert "openai.com" in note
-    dated, _ = llm.estimate_cost("gpt-4o-mini-2024-07-18", "openai", 2_000_000, 1_000_000)
+    dated, _ = chat.estimate_cost("gpt-4o-mini-2024-07-18", "openai", 2_000_000, 1_000_000)
     assert dated == pytest.approx(0.90)
-    assert llm.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
-    unknown, note = llm.estimate_cost("llama3.2", "compatible", 10, 10)
+    assert chat.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
+    unknown, note = chat.estimate_cost("llama3.2", "compatible", 10, 10)
     assert unknown is None and "llama3.2" in note
 
 
 def test_the_default_model_is_priced_and_dated_model_names_find_it():
     # data/prices.csv: gpt-6-luna 0.10 USD in / 0.50 USD out per 1M tokens (OpenAI's model page).
-    cost, note = llm.estimate_cost(config.DEFAULT_OPENAI_MODEL, "openai", 2_000_000, 1_000_000)
+    cost, note = chat.estimate_cost(config.DEFAULT_OPENAI_MODEL, "openai", 2_000_000, 1_000_000)
     assert config.DEFAULT_OPENAI_MODEL == "gpt-6-luna"
     assert cost == pytest.approx(0.20 + 0.50)
     assert "developers.openai.com" in note and "2026-09-22" in note
-    assert llm.estimate_cost("gpt-6-luna-2026-09-22", "openai", 2_000_000, 1_000_000)[0] == pytest.approx(0.70)
+    assert chat.estimate_cost("gpt-6-luna-2026-09-22", "openai", 2_000_000, 1_000_000)[0] == pytest.approx(0.70)
     # embedding and fine-tuning rows are not chat models: they must not become one
-    assert llm.price_for("text-embedding-3-small", "openai") is None
-    assert llm.price_for("gpt-4.1-mini", "openai").input_per_1m == 0.40  # the base model, not the fine-tune
+    assert chat.price_for("text-embedding-3-small", "openai") is None
+    assert chat.price_for("gpt-4.1-mini", "openai").input_per_1m == 0.40  # the base model, not the fine-tune
 
 
 def test_request_options_for_reasoning_models_and_servers():
     messages = [{"role": "user", "content": "안녕하세요"}]
-    reasoning = llm.request_options("openai", "gpt-6-luna", messages, 64, 0.0, ["\n"])
+    reasoning = chat.request_options("openai", "gpt-6-luna", messages, 64, 0.0, ["\n"])
     assert reasoning == {"model": "gpt-6-luna", "messages": messages, "temperature": 0.0,
                          "max_completion_tokens": 64, "reasoning_effort": "none"}
-    classic = llm.request_options("openai", "gpt-4o-mini", messages, 64, 0.0, ["\n"])
+    classic = chat.request_options("openai", "gpt-4o-mini", messages, 64, 0.0, ["\n"])
     assert classic["max_tokens"] == 64 and classic["stop"] == ["\n"] and "reasoning_effort" not in classic
-    older = llm.request_options("openai", "o4-mini", messages, 64, 0.0, ["\n"])
+    older = chat.request_options("openai", "o4-mini", messages, 64, 0.0, ["\n"])
     assert older == {"model": "o4-mini", "messages": messages, "max_completion_tokens": 64}
-    assert "reasoning_effort" not in llm.request_options("openai", "gpt-5-mini", messages, 64, 0.0)
-    assert llm.request_options("openai", "gpt-5.4-mini", messages, 64, 0.0)["reasoning_effort"] == "none"
+    assert "reasoning_effort" not in chat.request_options("openai", "gpt-5-mini", messages, 64, 0.0)
+    assert chat.request_options("openai", "gpt-5.4-mini", messages, 64, 0.0)["reasoning_effort"] == "none"
     # a local or compatible server gets the classic arguments whatever the model is called
-    local = llm.request_options("compatible", "gpt-6-luna", messages, 64, 0.0, None)
+    local = chat.request_options("compatible", "gpt-6-luna", messages, 64, 0.0, None)
     assert local["max_tokens"] == 64 and "reasoning_effort" not in local and "stop" not in local
 
 
 def test_usage_log_totals():
-    log = llm.UsageLog()
-    a = llm.Generation("a", "m", "openai", 10, 5, 0.25, 1.0)
-    b = llm.Generation("b", "m", "openai", 20, 7, 0.5, 2.0)
+    log = chat.UsageLog()
+    a = chat.Generation("a", "m", "openai", 10, 5, 0.25, 1.0)
+    b = chat.Generation("b", "m", "openai", 20, 7, 0.5, 2.0)
     log.add(a, backend_kind="openai", model="m", seconds=1.0)
     log.add(b, backend_kind="openai", model="m", seconds=2.0)
     log.add(None, backend_kind="openai", model="m", seconds=0.5, error="APIConnectionError")
@@ -168,25 +169,25 @@ def test_usage_log_totals():
     assert totals == {"calls": 3, "failed_calls": 1, "prompt_tokens": 30, "completion_tokens": 12,
                       "seconds": 3.5, "cost_usd": 0.75}
     assert list(log.to_frame()["prompt_tokens"]) == [10, 20, 0]
-    log.add(llm.Generation("c", "x", "compatible", 1, 1, None, 0.1), backend_kind="compatible", model="x", seconds=0.1)
+    log.add(chat.Generation("c", "x", "compatible", 1, 1, None, 0.1), backend_kind="compatible", model="x", seconds=0.1)
     assert log.totals()["cost_usd"] is None  # one unknown price: no made-up total
 
 
 def test_generate_rejects_bad_arguments_before_any_request():
     with pytest.raises(ValueError, match="prompt"):
-        llm.generate("   ")
+        chat.generate("   ")
     with pytest.raises(ValueError, match="max_tokens"):
-        llm.generate("질문", max_tokens=0)
+        chat.generate("질문", max_tokens=0)
     with pytest.raises(ValueError, match=r"messages\[0\]"):
-        llm.generate([{"text": "hi"}])
+        chat.generate([{"text": "hi"}])
 
 
 def test_remote_call_records_usage_and_cost(monkeypatch):
     api = FakeAPI(model="gpt-4o-mini", usage=(1000, 500))
     try:
         monkeypatch.setenv("OPENAI_BASE_URL", api.url)
-        log = llm.UsageLog()
-        result = llm.generate("안녕하세요", model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
+        log = chat.UsageLog()
+        result = chat.generate("안녕하세요", model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
     finally:
         api.close()
     assert result.text == "네" and result.backend_kind == "compatible"
@@ -198,9 +199,9 @@ def test_remote_call_records_usage_and_cost(monkeypatch):
 def test_server_down_gives_a_clear_error(monkeypatch):
     url = f"http://127.0.0.1:{closed_port()}/v1"
     monkeypatch.setenv("OPENAI_BASE_URL", url)
-    log = llm.UsageLog()
-    with pytest.raises(llm.LLMUnavailableError) as caught:
-        llm.generate("질문", model="any", timeout=2, max_retries=1, log=log)
+    log = chat.UsageLog()
+    with pytest.raises(chat.LLMUnavailableError) as caught:
+        chat.generate("질문", model="any", timeout=2, max_retries=1, log=log)
     assert url in str(caught.value) and "연결할 수 없습니다" in str(caught.value)
     assert log.totals()["failed_calls"] == 1
 
@@ -209,8 +210,8 @@ def test_slow_server_times_out_after_bounded_retries(monkeypatch):
     api = FakeAPI(delay=3.0)
     try:
         monkeypatch.setenv("OPENAI_BASE_URL", api.url)
-        with pytest.raises(llm.LLMUnavailableError) as caught:
-            llm.generate("질문", model="gpt-4o-mini", timeout=0.3, max_retries=1)
+        with pytest.raises(chat.LLMUnavailableError) as caught:
+            chat.generate("질문", model="gpt-4o-mini", timeout=0.3, max_retries=1)
         requests = api.requests
     finally:
         api.close()
@@ -220,16 +221,16 @@ def test_slow_server_times_out_after_bounded_retries(monkeypatch):
 
 def test_request_validation_names_the_field():
     ok = {"messages": [{"role": "user", "content": "x"}]}
-    with pytest.raises(llm_server.RequestError) as caught:
-        llm_server.parse_chat_request({**ok, "max_tokens": "ten"}, {"m"})
+    with pytest.raises(protocol.RequestError) as caught:
+        protocol.parse_chat_request({**ok, "max_tokens": "ten"}, {"m"})
     assert caught.value.param == "max_tokens"
-    with pytest.raises(llm_server.RequestError) as caught:
-        llm_server.parse_chat_request({**ok, "stop": ["a", "b", "c", "d", "e"]}, {"m"})
+    with pytest.raises(protocol.RequestError) as caught:
+        protocol.parse_chat_request({**ok, "stop": ["a", "b", "c", "d", "e"]}, {"m"})
     assert caught.value.param == "stop"
-    with pytest.raises(llm_server.RequestError) as caught:
-        llm_server.parse_chat_request({"messages": [{"role": "robot", "content": "x"}]}, {"m"})
+    with pytest.raises(protocol.RequestError) as caught:
+        protocol.parse_chat_request({"messages": [{"role": "robot", "content": "x"}]}, {"m"})
     assert caught.value.param == "messages[0].role"
-    request = llm_server.parse_chat_request(
+    request = protocol.parse_chat_request(
         {"messages": [{"role": "system", "content": "문서: A"}, {"role": "user", "content": "질문: B\n답변:"}], "stop": "\n"},
         {"m"},
     )
@@ -241,18 +242,18 @@ def test_request_validation_names_the_field():
 
 @pytest.fixture(scope="module")
 def server():
-    return llm_server.ensure_local_server()
+    return local_server.ensure_local_server()
 
 
 @pytest.mark.slow
 def test_local_generation_through_the_openai_client(server):
     from transformers import AutoTokenizer
 
-    from ragfirst.models import converted_dir
+    from ragfirst.llm.models import converted_dir
 
     prompt = "문서: 환불은 구매 후 7일 이내에 가능합니다.\n질문: 환불 기간은 며칠인가요?\n답변:"
-    log = llm.UsageLog()
-    result = llm.generate(prompt, max_tokens=12, stop=["\n"], log=log, **GEN)
+    log = chat.UsageLog()
+    result = chat.generate(prompt, max_tokens=12, stop=["\n"], log=log, **GEN)
     tokenizer = AutoTokenizer.from_pretrained(converted_dir())
     assert result.backend_kind == "local" and result.model == "gemma-3-270m"
     assert result.prompt_tokens == len(tokenizer(prompt).input_ids)
@@ -265,9 +266,9 @@ def test_local_generation_through_the_openai_client(server):
 @pytest.mark.slow
 def test_max_tokens_and_stop_sequences(server):
     counting = "1, 2, 3, 4, 5, 6, 7, 8,"
-    capped = llm.generate(counting, max_tokens=3, **GEN)
+    capped = chat.generate(counting, max_tokens=3, **GEN)
     assert capped.completion_tokens == 3 and capped.finish_reason == "length"
-    stopped = llm.generate(counting, max_tokens=10, stop=[","], **GEN)
+    stopped = chat.generate(counting, max_tokens=10, stop=[","], **GEN)
     assert "," not in stopped.text and stopped.finish_reason == "stop"
     assert stopped.text.strip() == "9"  # the count goes on
 
@@ -282,7 +283,7 @@ def test_malformed_requests_get_400_naming_the_field(server):
     assert status == 400 and body["error"]["param"] == "max_tokens" and "max_tokens" in body["error"]["message"]
     status, body = post_json(url, b"{not json", server.token)
     assert status == 400 and "JSON" in body["error"]["message"]
-    client, _ = llm.get_client()
+    client, _ = chat.get_client()
     with pytest.raises(openai.BadRequestError, match="messages"):
         client.chat.completions.create(model="gemma-3-270m", messages=[])
     with pytest.raises(openai.NotFoundError, match="gemma-3-270m"):
@@ -292,11 +293,11 @@ def test_malformed_requests_get_400_naming_the_field(server):
 
 @pytest.mark.slow
 def test_server_is_reused_across_calls_and_processes(server):
-    _, first = llm.get_client()
-    _, second = llm.get_client()
-    current = llm.running_server()
+    _, first = chat.get_client()
+    _, second = chat.get_client()
+    current = local_server.running_server()
     assert first.base_url == second.base_url == current.base_url
-    code = "from ragfirst import llm_server; print(llm_server.ensure_local_server().pid)"
+    code = "from ragfirst.llm import local_server; print(local_server.ensure_local_server().pid)"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert int(other.stdout.strip()) == current.pid
 
@@ -304,35 +305,35 @@ def test_server_is_reused_across_calls_and_processes(server):
 @pytest.mark.slow
 def test_concurrent_starts_spawn_one_server_and_stop_ends_it(tmp_path, monkeypatch, server):
     # A private cache dir sharing the converted model, so the shared server is never stopped here.
-    from ragfirst.models import model_dir
+    from ragfirst.llm.models import model_dir
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / model_dir().name).symlink_to(model_dir())
     monkeypatch.setenv("RAGFIRST_CACHE", str(tmp_path))
-    code = "from ragfirst import llm_server; print(llm_server.ensure_local_server(keep=True).pid)"
+    code = "from ragfirst.llm import local_server; print(local_server.ensure_local_server(keep=True).pid)"
     starters = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
     try:
         pids = {int(p.communicate(timeout=900)[0].strip()) for p in starters}
         assert len(pids) == 1
         (pid,) = pids
         assert pid != server.pid
-        assert llm.running_server().pid == pid
+        assert local_server.running_server().pid == pid
         # A caller holding the old URL after someone stopped the server gets a fresh one.
-        _, old = llm.get_client()
-        assert llm.stop_local_server() is True
+        _, old = chat.get_client()
+        assert local_server.stop_local_server() is True
         assert process_gone(pid)
-        answer = llm.generate("1, 2, 3,", backend=old, max_tokens=2, **GEN)
+        answer = chat.generate("1, 2, 3,", backend=old, max_tokens=2, **GEN)
         assert answer.completion_tokens >= 1
-        new_pid = llm.running_server().pid
+        new_pid = local_server.running_server().pid
         assert new_pid != pid
         pid = new_pid
     finally:
-        stopped = llm.stop_local_server()
+        stopped = local_server.stop_local_server()
     assert stopped is True
-    assert llm.running_server() is None
+    assert local_server.running_server() is None
     assert not (tmp_path / "llm_server" / "state.json").exists()
     assert process_gone(pid)
-    assert llm.stop_local_server() is False
+    assert local_server.stop_local_server() is False
 
 
 # --------------------------------------------------------------------------- who may call the local server
@@ -352,11 +353,11 @@ def raw_request(port: int, head: str, body: bytes = b"", timeout: float = 60.0) 
 
 
 def test_the_gate_parses_host_and_length_strictly():
-    from ragfirst import llm_gate
+    from ragfirst.llm import gate
 
-    assert llm_gate.host_name("LocalHost:8080") == "localhost" and llm_gate.host_name("[::1]:80") == "[::1]"
-    assert llm_gate.host_name("127.0.0.1.evil.example:80") == "127.0.0.1.evil.example"
-    statuses = {text: getattr(llm_gate.body_length({"Content-Length": text} if text else {}, 100), "status", "ok")
+    assert gate.host_name("LocalHost:8080") == "localhost" and gate.host_name("[::1]:80") == "[::1]"
+    assert gate.host_name("127.0.0.1.evil.example:80") == "127.0.0.1.evil.example"
+    statuses = {text: getattr(gate.body_length({"Content-Length": text} if text else {}, 100), "status", "ok")
                 for text in ("", "-1", "+5", "1e3", "٣", "101", "100", "0")}
     assert statuses == {"": 411, "-1": 400, "+5": 400, "1e3": 400, "٣": 400, "101": 413, "100": "ok", "0": "ok"}
 
@@ -364,8 +365,8 @@ def test_the_gate_parses_host_and_length_strictly():
 @pytest.mark.slow
 def test_the_token_is_random_per_start_and_kept_owner_only(server):
     assert len(server.token) >= 32
-    assert stat.S_IMODE(os.stat(llm_server.state_path()).st_mode) == 0o600
-    assert llm_server.running_server().token == server.token
+    assert stat.S_IMODE(os.stat(server_state.state_path()).st_mode) == 0o600
+    assert local_server.running_server().token == server.token
 
 
 @pytest.mark.slow
@@ -392,7 +393,7 @@ def test_requests_need_the_token_and_a_loopback_host(server, auth, host, status)
     ("Content-Length: -1\n", 400),
     ("", 411),
     ("Transfer-Encoding: chunked\n", 411),
-    (f"Content-Length: {llm_server.MAX_BODY_BYTES + 1}\n", 413),
+    (f"Content-Length: {protocol.MAX_BODY_BYTES + 1}\n", 413),
     ("Content-Length: ten\n", 400),
 ])
 def test_content_length_is_validated_before_reading(server, length_line, status):
@@ -404,7 +405,7 @@ def test_content_length_is_validated_before_reading(server, length_line, status)
 
 @pytest.mark.slow
 def test_the_openai_client_of_the_course_sends_the_token(server):
-    client, _ = llm.get_client()
+    client, _ = chat.get_client()
     assert client.api_key == server.token
     assert [m.id for m in client.models.list()] == ["gemma-3-270m"]
 
@@ -412,12 +413,12 @@ def test_the_openai_client_of_the_course_sends_the_token(server):
 @pytest.mark.slow
 def test_a_private_server_times_out_silent_clients_caps_workers_and_dies_with_its_starter(tmp_path, server):
     """Started (not kept) by a process that is then killed with SIGKILL: no atexit runs, the server still stops."""
-    from ragfirst.models import model_dir
+    from ragfirst.llm.models import model_dir
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / model_dir().name).symlink_to(model_dir())
     env = {**os.environ, "RAGFIRST_CACHE": str(tmp_path), "RAGFIRST_LLM_SOCKET_TIMEOUT": "10"}  # long enough that the idle workers are still held on a busy machine
-    code = ("import sys; from ragfirst import llm_server; s = llm_server.ensure_local_server(); "
+    code = ("import sys; from ragfirst.llm import local_server; s = local_server.ensure_local_server(); "
             "print(s.pid, s.port, flush=True); sys.stdin.read()")
     starter = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                env=env)
@@ -428,7 +429,7 @@ def test_a_private_server_times_out_silent_clients_caps_workers_and_dies_with_it
         silent.sendall(b"GET /v1/models HTTP/1.1\r\n")  # and then nothing
         assert silent.recv(100) == b""  # the server closed it after 10 s (the client would wait 60 s)
         silent.close()
-        idle = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(llm_server.MAX_WORKERS)]
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(http_server.MAX_WORKERS)]
         time.sleep(0.5)  # let the server hand each to a worker
         got, _ = raw_request(port, "GET /v1/models HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n")
         assert got == 503
@@ -448,7 +449,7 @@ def test_a_private_server_times_out_silent_clients_caps_workers_and_dies_with_it
 
 
 def test_importing_the_server_module_registers_nothing_at_exit():
-    code = ("import atexit, ragfirst.llm, ragfirst.llm_server as s; n = atexit._ncallbacks(); "
+    code = ("import atexit, ragfirst.llm.chat, ragfirst.llm.http_server, ragfirst.llm.local_server as s; n = atexit._ncallbacks(); "
             "atexit.unregister(s.stop_servers_started_here); print(n - atexit._ncallbacks())")
     removed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert removed == "0"
@@ -458,5 +459,5 @@ def test_llm_start_help_tells_how_the_server_ends():
     help_text = subprocess.run([sys.executable, "-m", "ragfirst.cli", "llm", "--help"], capture_output=True, text=True,
                                check=True).stdout
     flat = " ".join(help_text.split())
-    assert "RAGFIRST_LLM_IDLE_TIMEOUT" in flat and f"default {llm_server.DEFAULT_IDLE_TIMEOUT:.0f}" in flat
+    assert "RAGFIRST_LLM_IDLE_TIMEOUT" in flat and f"default {server_state.DEFAULT_IDLE_TIMEOUT:.0f}" in flat
     assert "ragfirst llm stop" in flat

@@ -1,4 +1,4 @@
-"""ragfirst.lora and ragfirst.lora_measure: task files, labels, LoRA mechanics, adapters, claims.
+"""ragfirst.lora.finetune and ragfirst.lora.measure: task files, labels, LoRA mechanics, adapters, claims.
 
 The mechanics run on a tiny randomly initialised Gemma-3 (same architecture class as the
 course model, a few thousand parameters) with a word-level tokenizer built here, so they take
@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from ragfirst import lora, lora_measure
+from ragfirst.lora import finetune, measure
 
 CATEGORIES = ("배송", "교환·반품", "환불·결제", "계정·앱")
 TRAIN_ROWS = [
@@ -35,25 +35,25 @@ def write_jsonl(path, rows):
 # --- task files ----------------------------------------------------------------------------------
 
 def test_load_examples_reads_question_and_category(tmp_path):
-    examples = lora.load_examples(write_jsonl(tmp_path / "t.jsonl", TRAIN_ROWS))
+    examples = finetune.load_examples(write_jsonl(tmp_path / "t.jsonl", TRAIN_ROWS))
     assert len(examples) == 8
-    assert examples[0] == lora.Example("a1", "택배 언제 와요", "배송")
-    assert lora.categories_of(examples) == tuple(sorted(CATEGORIES))
+    assert examples[0] == finetune.Example("a1", "택배 언제 와요", "배송")
+    assert finetune.categories_of(examples) == tuple(sorted(CATEGORIES))
 
 
 def test_empty_training_file_names_the_file(tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text("\n  \n", encoding="utf-8")
-    with pytest.raises(lora.TrainingFileError, match="empty.jsonl.*비어"):
-        lora.load_examples(path)
+    with pytest.raises(finetune.TrainingFileError, match="empty.jsonl.*비어"):
+        finetune.load_examples(path)
 
 
 def test_malformed_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     lines = [json.dumps(TRAIN_ROWS[0], ensure_ascii=False), json.dumps(TRAIN_ROWS[1], ensure_ascii=False), '{"question": "끊긴 줄"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(lora.TrainingFileError, match=r"bad\.jsonl:3: JSON"):
-        lora.load_examples(path)
+    with pytest.raises(finetune.TrainingFileError, match=r"bad\.jsonl:3: JSON"):
+        finetune.load_examples(path)
 
 
 @pytest.mark.parametrize("row, field", [
@@ -63,34 +63,34 @@ def test_malformed_line_names_file_and_line(tmp_path):
 ])
 def test_missing_or_blank_field_names_field_and_line(tmp_path, row, field):
     path = write_jsonl(tmp_path / "f.jsonl", [TRAIN_ROWS[0], row])
-    with pytest.raises(lora.TrainingFileError, match=rf"f\.jsonl:2: '{field}'"):
-        lora.load_examples(path)
+    with pytest.raises(finetune.TrainingFileError, match=rf"f\.jsonl:2: '{field}'"):
+        finetune.load_examples(path)
 
 
 def test_line_that_is_not_an_object_is_refused(tmp_path):
     path = tmp_path / "list.jsonl"
     path.write_text('["배송"]\n', encoding="utf-8")
-    with pytest.raises(lora.TrainingFileError, match=r"list\.jsonl:1: JSON 객체"):
-        lora.load_examples(path)
+    with pytest.raises(finetune.TrainingFileError, match=r"list\.jsonl:1: JSON 객체"):
+        finetune.load_examples(path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.jsonl"):
-        lora.load_examples(tmp_path / "nope.jsonl")
+        finetune.load_examples(tmp_path / "nope.jsonl")
 
 
 def test_course_task_files_load_and_share_eight_categories():
-    train = lora.load_examples(lora.TRAIN_FILE)
-    heldout = lora.load_examples(lora.HELDOUT_FILE)
-    assert len(lora.categories_of(train)) == 8
-    assert lora.categories_of(train) == lora.categories_of(heldout)
+    train = finetune.load_examples(finetune.TRAIN_FILE)
+    heldout = finetune.load_examples(finetune.HELDOUT_FILE)
+    assert len(finetune.categories_of(train)) == 8
+    assert finetune.categories_of(train) == finetune.categories_of(heldout)
     assert not {e.question for e in train} & {e.question for e in heldout}, "held-out questions must not be in training"
 
 
 def test_accuracy_is_the_share_of_matches():
-    assert lora.accuracy(["a", "b", "c", "a"], ["a", "b", "b", "b"]) == 0.5
+    assert finetune.accuracy(["a", "b", "c", "a"], ["a", "b", "b", "b"]) == 0.5
     with pytest.raises(ValueError):
-        lora.accuracy(["a"], ["a", "b"])
+        finetune.accuracy(["a"], ["a", "b"])
 
 
 # --- a tiny Gemma-3 and a word-level tokenizer -----------------------------------------------------
@@ -101,7 +101,7 @@ def tokenizer():
     from transformers import PreTrainedTokenizerFast
 
     split = pre_tokenizers.Whitespace()
-    texts = [lora.format_prompt(r["question"]) for r in TRAIN_ROWS] + [" " + c for c in CATEGORIES] + ["환불 계좌"]
+    texts = [finetune.format_prompt(r["question"]) for r in TRAIN_ROWS] + [" " + c for c in CATEGORIES] + ["환불 계좌"]
     words = {word for text in texts for word, _ in split.pre_tokenize_str(text)}
     vocab = {"[PAD]": 0, "[UNK]": 1, "[BOS]": 2}
     for word in sorted(words):
@@ -132,12 +132,12 @@ def tiny(tokenizer):
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    return lora.load_examples(write_jsonl(tmp_path_factory.mktemp("task") / "train.jsonl", TRAIN_ROWS))
+    return finetune.load_examples(write_jsonl(tmp_path_factory.mktemp("task") / "train.jsonl", TRAIN_ROWS))
 
 
 @pytest.fixture(scope="module")
 def labels(tokenizer, examples):
-    return lora.label_space(tokenizer, lora.categories_of(examples))
+    return finetune.label_space(tokenizer, finetune.categories_of(examples))
 
 
 def test_label_space_maps_each_category_to_its_first_token(tokenizer, labels):
@@ -148,12 +148,12 @@ def test_label_space_maps_each_category_to_its_first_token(tokenizer, labels):
 
 def test_label_space_refuses_categories_with_the_same_first_token(tokenizer):
     with pytest.raises(ValueError, match="share their first token"):
-        lora.label_space(tokenizer, ["환불·결제", "환불 계좌"])
+        finetune.label_space(tokenizer, ["환불·결제", "환불 계좌"])
 
 
 def test_encode_pads_on_the_left_with_matching_positions(tokenizer):
-    batch = lora.encode(tokenizer, ["택배 언제 와요", "앱 로그인 안 돼요 비밀번호 잊어버렸어요"])
-    short, long = (len(tokenizer(lora.format_prompt(q)).input_ids) for q in ["택배 언제 와요", "앱 로그인 안 돼요 비밀번호 잊어버렸어요"])
+    batch = finetune.encode(tokenizer, ["택배 언제 와요", "앱 로그인 안 돼요 비밀번호 잊어버렸어요"])
+    short, long = (len(tokenizer(finetune.format_prompt(q)).input_ids) for q in ["택배 언제 와요", "앱 로그인 안 돼요 비밀번호 잊어버렸어요"])
     assert batch["input_ids"].shape == (2, long)
     assert batch["attention_mask"][0].tolist() == [0] * (long - short) + [1] * short
     assert batch["position_ids"][:, -1].tolist() == [short - 1, long - 1]
@@ -162,10 +162,10 @@ def test_encode_pads_on_the_left_with_matching_positions(tokenizer):
 
 
 def test_lora_trainable_count_matches_hand_computation(tiny):
-    model = lora.attach_lora(tiny, lora.LoraSettings(r=4, alpha=8))
+    model = finetune.attach_lora(tiny, finetune.LoraSettings(r=4, alpha=8))
     # per layer: q_proj 32 -> 2*16 and v_proj 32 -> 1*16; LoRA adds r*(in+out) to each
     per_layer = 4 * (32 + 32) + 4 * (32 + 16)
-    count = lora.count_parameters(model)
+    count = finetune.count_parameters(model)
     assert count.trainable == 2 * per_layer
     assert count.total == sum(p.numel() for p in tiny.parameters())  # tiny is wrapped in place
     assert math.isclose(count.share, 100 * count.trainable / count.total)
@@ -175,17 +175,17 @@ def test_fresh_lora_does_not_change_the_output(tokenizer):
     import torch
 
     base = tiny_gemma(len(tokenizer))
-    batch = lora.encode(tokenizer, ["환불 언제 들어와요"])
+    batch = finetune.encode(tokenizer, ["환불 언제 들어와요"])
     with torch.no_grad():
-        before = lora.next_token_logits(base, batch).clone()
-        after = lora.next_token_logits(lora.attach_lora(base).eval(), batch)
+        before = finetune.next_token_logits(base, batch).clone()
+        after = finetune.next_token_logits(finetune.attach_lora(base).eval(), batch)
     assert torch.equal(before, after), "B starts at zero, so the adapter adds nothing before training"
 
 
 def trained_tiny(tokenizer, labels, examples, seed=42):
-    model = lora.attach_lora(tiny_gemma(len(tokenizer)), lora.LoraSettings(r=4, alpha=8, dropout=0.0), seed=seed)
-    result = lora.train(model, tokenizer, labels, examples,
-                        lora.TrainSettings(epochs=10, batch_size=4, learning_rate=1e-1, seed=seed), progress=False)
+    model = finetune.attach_lora(tiny_gemma(len(tokenizer)), finetune.LoraSettings(r=4, alpha=8, dropout=0.0), seed=seed)
+    result = finetune.train(model, tokenizer, labels, examples,
+                        finetune.TrainSettings(epochs=10, batch_size=4, learning_rate=1e-1, seed=seed), progress=False)
     return model, result
 
 
@@ -194,13 +194,13 @@ def test_training_lowers_the_loss_and_leaves_base_weights_untouched(tokenizer, l
 
     base = tiny_gemma(len(tokenizer))
     frozen = {k: v.clone() for k, v in base.state_dict().items()}
-    model = lora.attach_lora(base, lora.LoraSettings(r=4, alpha=8, dropout=0.0))
-    result = lora.train(model, tokenizer, labels, examples,
-                        lora.TrainSettings(epochs=10, batch_size=4, learning_rate=1e-1), progress=False)
-    assert result.steps == lora.steps_for(8, lora.TrainSettings(epochs=10, batch_size=4)) == 20
+    model = finetune.attach_lora(base, finetune.LoraSettings(r=4, alpha=8, dropout=0.0))
+    result = finetune.train(model, tokenizer, labels, examples,
+                        finetune.TrainSettings(epochs=10, batch_size=4, learning_rate=1e-1), progress=False)
+    assert result.steps == finetune.steps_for(8, finetune.TrainSettings(epochs=10, batch_size=4)) == 20
     assert sum(result.losses[-4:]) / 4 < sum(result.losses[:4]) / 4 / 2
-    predicted = lora.predict(model, tokenizer, labels, [e.question for e in examples])
-    assert lora.accuracy(predicted, [e.category for e in examples]) >= 0.75  # 4 classes: chance is 0.25
+    predicted = finetune.predict(model, tokenizer, labels, [e.question for e in examples])
+    assert finetune.accuracy(predicted, [e.category for e in examples]) >= 0.75  # 4 classes: chance is 0.25
     unchanged = model.get_base_model().state_dict()
     for name, value in frozen.items():
         key = name.replace(".weight", ".base_layer.weight") if ("q_proj" in name or "v_proj" in name) else name
@@ -219,7 +219,7 @@ def test_train_without_trainable_parameters_is_refused(tokenizer, labels, exampl
     for parameter in tiny.parameters():
         parameter.requires_grad_(False)
     with pytest.raises(ValueError, match="attach_lora"):
-        lora.train(tiny, tokenizer, labels, examples, progress=False)
+        finetune.train(tiny, tokenizer, labels, examples, progress=False)
 
 
 def test_adapter_round_trip_and_merge(tmp_path, tokenizer, labels, examples):
@@ -227,21 +227,21 @@ def test_adapter_round_trip_and_merge(tmp_path, tokenizer, labels, examples):
 
     model, _ = trained_tiny(tokenizer, labels, examples)
     questions = [e.question for e in examples]
-    batch = lora.encode(tokenizer, questions)
+    batch = finetune.encode(tokenizer, questions)
     with torch.no_grad():
-        trained_logits = lora.next_token_logits(model, batch).clone()
+        trained_logits = finetune.next_token_logits(model, batch).clone()
 
-    directory = lora.save_adapter(model, tmp_path / "adapter")
+    directory = finetune.save_adapter(model, tmp_path / "adapter")
     assert (directory / "adapter_config.json").is_file()
     assert (directory / "adapter_model.safetensors").is_file()
-    lora_params = lora.count_parameters(model).trainable
-    assert lora.directory_size_mb(directory) < 4 * lora_params / 1e6 + 0.01  # fp32 weights + a small config
+    lora_params = finetune.count_parameters(model).trainable
+    assert finetune.directory_size_mb(directory) < 4 * lora_params / 1e6 + 0.01  # fp32 weights + a small config
 
-    reloaded = lora.load_adapter(tiny_gemma(len(tokenizer)), directory)  # same seed: same base weights
+    reloaded = finetune.load_adapter(tiny_gemma(len(tokenizer)), directory)  # same seed: same base weights
     with torch.no_grad():
-        assert torch.allclose(lora.next_token_logits(reloaded, batch), trained_logits, atol=1e-6)
+        assert torch.allclose(finetune.next_token_logits(reloaded, batch), trained_logits, atol=1e-6)
 
-    merged, check = lora.merge_and_compare(reloaded, tokenizer, questions)
+    merged, check = finetune.merge_and_compare(reloaded, tokenizer, questions)
     assert not hasattr(merged, "peft_config"), "merge_and_unload returns the plain model"
     assert check.max_abs_diff < 1e-4 and check.same_predictions
     assert check.max_abs_logit > 0
@@ -251,22 +251,22 @@ def test_adapter_round_trip_and_merge(tmp_path, tokenizer, labels, examples):
 
 def test_expected_state_memory_counts_adam_for_trainable_only():
     # 1,000 frozen params * 4 bytes + 10 trainable * 16 bytes = 4,160 bytes
-    assert lora_measure.expected_state_mb(lora.ParameterCount(trainable=10, total=1010)) == pytest.approx(0.00416)
+    assert measure.expected_state_mb(finetune.ParameterCount(trainable=10, total=1010)) == pytest.approx(0.00416)
 
 
 def test_step_cost_ignores_the_warm_up_step():
-    cost = lora_measure.StepCost("lora", 1, 2, 8, 48, (9.0, 1.0, 3.0, 2.0), 100.0, 200.0)
+    cost = measure.StepCost("lora", 1, 2, 8, 48, (9.0, 1.0, 3.0, 2.0), 100.0, 200.0)
     assert cost.seconds_per_step == 2.0
 
 
 def _cost(variant, trainable, peak):
-    return lora_measure.StepCost(variant, trainable, 1000, 8, 40, (3.0, 2.0, 2.5), 100.0, peak)
+    return measure.StepCost(variant, trainable, 1000, 8, 40, (3.0, 2.0, 2.5), 100.0, peak)
 
 
 def test_recorded_costs_round_trip(tmp_path):
-    path = lora_measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench; 2 CPU", "2026-11-21",
+    path = measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench; 2 CPU", "2026-11-21",
                                      tmp_path / "costs.csv")
-    recorded = lora_measure.load_recorded_costs(path)
+    recorded = measure.load_recorded_costs(path)
     assert (recorded.full.peak_rss_mb, recorded.lora.trainable) == (900.0, 10)
     assert recorded.full.step_seconds == (3.0, 2.0, 2.5) and recorded.full.seconds_per_step == 2.25
     assert (recorded.source, recorded.date) == ("bench; 2 CPU", "2026-11-21")
@@ -281,15 +281,15 @@ def test_recorded_costs_round_trip(tmp_path):
     (lambda rows: [rows[0].replace("peak_rss_mb", "peak"), rows[1], rows[2]], "peak_rss_mb"),
 ])
 def test_bad_recorded_costs_name_the_file_and_line(tmp_path, edit, message):
-    path = lora_measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench", "2026-11-21",
+    path = measure.record_costs(_cost("full", 1000, 900.0), _cost("lora", 10, 300.0), "bench", "2026-11-21",
                                      tmp_path / "costs.csv")
     path.write_text("\n".join(edit(path.read_text(encoding="utf-8").splitlines())) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=message):
-        lora_measure.load_recorded_costs(path)
+        measure.load_recorded_costs(path)
 
 
 def test_shipped_recorded_costs_compare_like_with_like():
-    recorded = lora_measure.load_recorded_costs()
+    recorded = measure.load_recorded_costs()
     assert recorded.full.trainable == recorded.full.total > recorded.lora.trainable > 0
     assert recorded.full.peak_rss_mb > recorded.lora.peak_rss_mb
     assert "lora_bench.py --record" in recorded.source
@@ -297,7 +297,7 @@ def test_shipped_recorded_costs_compare_like_with_like():
 
 def test_unknown_variant_is_refused():
     with pytest.raises(ValueError, match="variant"):
-        lora_measure.measure_step_cost("half")
+        measure.measure_step_cost("half")
 
 
 def evidence(**changes):
@@ -305,28 +305,28 @@ def evidence(**changes):
                   step_s_lora=2.0, adapter_mb=3.0, base_mb=1072.0, gguf_mb=253.0,
                   quality_after=0.80, baseline_quality=0.85)
     values.update(changes)
-    return lora_measure.Evidence(**values)
+    return measure.Evidence(**values)
 
 
 def test_claim_verdicts_follow_the_measurements():
     ev = evidence()
-    assert lora_measure.judge("lora.params", ev)[1].startswith("대체로 맞음")  # 0.274 % vs 0.1 %: factor 2.7
-    assert lora_measure.judge("lora.params", evidence(trainable_pct=2.0))[1] == "자릿수가 다름"
-    measured, verdict = lora_measure.judge("lora.memory", ev)
+    assert measure.judge("finetune.params", ev)[1].startswith("대체로 맞음")  # 0.274 % vs 0.1 %: factor 2.7
+    assert measure.judge("finetune.params", evidence(trainable_pct=2.0))[1] == "자릿수가 다름"
+    measured, verdict = measure.judge("finetune.memory", ev)
     assert measured.startswith("67% 절약") and verdict.startswith("과장")
-    assert lora_measure.judge("lora.memory", evidence(peak_mem_lora_mb=500.0))[1] == "맞음"  # 92 % saved
-    assert lora_measure.judge("lora.speed", ev)[0].startswith("1.5배")
-    assert lora_measure.judge("lora.checkpoint", ev)[0].endswith("(357배 작음)")
-    assert "기준선이 5.0%p 높음" in lora_measure.judge("thesis.baseline", ev)[1]
-    assert "LoRA가 10.0%p 높음" in lora_measure.judge("thesis.baseline", evidence(quality_after=0.95))[1]
+    assert measure.judge("finetune.memory", evidence(peak_mem_lora_mb=500.0))[1] == "맞음"  # 92 % saved
+    assert measure.judge("finetune.speed", ev)[0].startswith("1.5배")
+    assert measure.judge("finetune.checkpoint", ev)[0].endswith("(357배 작음)")
+    assert "기준선이 5.0%p 높음" in measure.judge("thesis.baseline", ev)[1]
+    assert "LoRA가 10.0%p 높음" in measure.judge("thesis.baseline", evidence(quality_after=0.95))[1]
     with pytest.raises(ValueError, match="no rule"):
-        lora_measure.judge("made.up", ev)
+        measure.judge("made.up", ev)
 
 
 def test_every_claim_in_the_data_file_has_a_source_and_a_rule():
-    claims = lora_measure.load_claims()
+    claims = measure.load_claims()
     assert {c.technique for c in claims} >= {"LoRA", "QLoRA", "AdaLoRA"}
-    table = lora_measure.claims_table(evidence(), claims)
+    table = measure.claims_table(evidence(), claims)
     assert len(table) == len(claims) and table["판정"].str.len().min() > 0
 
 
@@ -334,11 +334,11 @@ def test_claims_file_without_a_source_is_refused(tmp_path):
     path = tmp_path / "claims.csv"
     path.write_text("claim,technique,seed_claim,published,source,date\nlora.params,LoRA,0.1%,x,,2021-06-17\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"claims\.csv:2.*source"):
-        lora_measure.load_claims(path)
+        measure.load_claims(path)
 
 
 def test_missing_model_package_names_the_package(monkeypatch):
-    from ragfirst import models
+    from ragfirst.llm import models
 
     fake = models.ModelSpec("fake-model", "fake-model-wheel==1.0", "fake_model_wheel_xyz", "Gemma3ForCausalLM", "none")
     monkeypatch.setitem(models.MODELS, "fake-model", fake)
@@ -350,25 +350,25 @@ def test_missing_model_package_names_the_package(monkeypatch):
 
 @pytest.mark.slow
 def test_real_model_lora_share_and_labels():
-    from ragfirst.models import load_causal_lm
+    from ragfirst.llm.models import load_causal_lm
 
     model, tokenizer = load_causal_lm()
     cfg = model.config
-    train = lora.load_examples(lora.TRAIN_FILE)
-    labels = lora.label_space(tokenizer, lora.categories_of(train))
+    train = finetune.load_examples(finetune.TRAIN_FILE)
+    labels = finetune.label_space(tokenizer, finetune.categories_of(train))
     assert len(set(labels.token_ids)) == 8
-    base_total = lora.count_parameters(model).total
-    peft_model = lora.attach_lora(model)
+    base_total = finetune.count_parameters(model).total
+    peft_model = finetune.attach_lora(model)
     q_out = cfg.num_attention_heads * cfg.head_dim
     v_out = cfg.num_key_value_heads * cfg.head_dim
     expected = cfg.num_hidden_layers * 16 * ((cfg.hidden_size + q_out) + (cfg.hidden_size + v_out))
-    count = lora.count_parameters(peft_model)
+    count = finetune.count_parameters(peft_model)
     assert count.trainable == expected
     assert count.total == base_total + expected
-    predicted = lora.predict(peft_model, tokenizer, labels, [e.question for e in train[:4]])
+    predicted = finetune.predict(peft_model, tokenizer, labels, [e.question for e in train[:4]])
     assert set(predicted) <= set(labels.categories) and len(predicted) == 4
     # the recorded step costs notebook 03 shows were measured on this very configuration
-    recorded = lora_measure.load_recorded_costs()
+    recorded = measure.load_recorded_costs()
     assert (recorded.full.trainable, recorded.full.total) == (base_total, base_total)
     assert (recorded.lora.trainable, recorded.lora.total) == (count.trainable, count.total)
 
@@ -378,6 +378,6 @@ def test_a_measurement_killed_for_memory_says_so(monkeypatch):
     import subprocess
 
     killed = subprocess.CompletedProcess(["python"], -signal.SIGKILL, "", "")
-    monkeypatch.setattr(lora_measure.subprocess, "run", lambda *args, **kwargs: killed)
+    monkeypatch.setattr(measure.subprocess, "run", lambda *args, **kwargs: killed)
     with pytest.raises(MemoryError, match="out of memory.*6.5 GB"):
-        lora_measure.measure_in_subprocess("full")
+        measure.measure_in_subprocess("full")

@@ -1,10 +1,10 @@
-"""ragfirst.models: the wheel-shipped model, its safetensors cache and its error messages."""
+"""ragfirst.llm.models: the wheel-shipped model, its safetensors cache and its error messages."""
 
 import sys
 
 import pytest
 
-from ragfirst import models
+from ragfirst.llm import models
 
 
 def test_missing_wheel_names_the_pip_package(monkeypatch):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ragfirst import netguard
+from ragfirst.runtime import netguard
 
 # TEST-NET-1 (RFC 5737): reserved for documentation, never routed.
 UNROUTABLE = ("192.0.2.1", 80)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ragfirst.config import REPO_ROOT
+from ragfirst.runtime.config import REPO_ROOT
 
 LECTURES = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 SOLUTIONS = sorted((REPO_ROOT / "solutions").rglob("*.ipynb"))

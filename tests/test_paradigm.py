@@ -12,8 +12,9 @@ import math
 
 import pytest
 
-from ragfirst import paradigm, sourced
-from ragfirst.sourced import DataFileError
+from ragfirst.economics import paradigm
+from ragfirst.runtime import sourced
+from ragfirst.runtime.sourced import DataFileError
 
 FACTS = sourced.load_compute_facts()
 PRICES = sourced.load_prices()
@@ -409,7 +410,7 @@ def test_rows_before_june_2025_are_labelled_historical(table):
 
 
 def test_the_default_model_and_the_compared_models_are_current_and_priced():
-    from ragfirst.config import DEFAULT_OPENAI_MODEL
+    from ragfirst.runtime.config import DEFAULT_OPENAI_MODEL
 
     for model in (DEFAULT_OPENAI_MODEL, *paradigm.API_MODELS):
         for side in ("input", "output"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ragfirst import claims
 from ragfirst.rag import store
 from ragfirst.rag.chunk import chunk_corpus
 from ragfirst.rag.confidence import DEFAULT_MODEL, calibrate
@@ -12,6 +11,7 @@ from ragfirst.rag.corpus import load_corpus
 from ragfirst.rag.evaluate import load_questions, questions_path
 from ragfirst.rag.index import build_index, default_corpus
 from ragfirst.rag.retrieve import Retriever
+from ragfirst.runtime import claims
 
 NAME = "shipped"
 

@@ -1,4 +1,4 @@
-"""ragfirst.roi: the seed's cost template, checked against values computed by hand."""
+"""ragfirst.economics.roi: the seed's cost template, checked against values computed by hand."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragfirst import cli, decide, roi, sourced
-from ragfirst.config import DATA_DIR, REPO_ROOT
+from ragfirst import cli
+from ragfirst.economics import decide, roi
+from ragfirst.runtime import sourced
+from ragfirst.runtime.config import DATA_DIR, REPO_ROOT
 
 # The seed's example project (002, "사용 예시"), plus the flowchart answer that it needs documents.
 SEED_PROJECT = {

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rag_fixtures import DOCS
-from ragfirst import llm_server
+from ragfirst.llm import local_server
 from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
 
 pytestmark = pytest.mark.slow
@@ -245,7 +245,7 @@ def test_stream_sends_words_before_the_model_has_finished(service, key):
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
         for event, data in sse_events(response):
             if event == "token" and busy_at_first_word is None:
-                busy_at_first_word = llm_server.health(pid_port[1], timeout=30, token=pid_port[2])["busy"]
+                busy_at_first_word = local_server.health(pid_port[1], timeout=30, token=pid_port[2])["busy"]
             events.append((event, data))
     kinds = [e for e, _ in events]
     assert kinds[-1] == "done" and kinds.count("done") == 1 and "error" not in kinds

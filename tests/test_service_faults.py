@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ragfirst import llm_server
+from ragfirst.llm import local_server
 from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def wait_until(check, what: str, timeout: float = WAIT):
 
 
 def llm_busy(port: int, token: str) -> bool:
-    return bool((llm_server.health(port, timeout=5, token=token) or {}).get("busy"))
+    return bool((local_server.health(port, timeout=5, token=token) or {}).get("busy"))
 
 
 def rows_for(service, name: str) -> list[tuple]:

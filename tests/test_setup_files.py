@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ragfirst.config import REPO_ROOT
+from ragfirst.runtime.config import REPO_ROOT
 
 
 def _requirement_lines() -> list[str]:

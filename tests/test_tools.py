@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from ragfirst.hybrid.shop import build_shop_db
-from ragfirst.tools import (
+from ragfirst.hybrid.tools import (
     TOOL_NAMES,
     TOOL_SPECS,
     ShopTools,

@@ -172,7 +172,7 @@ def _grade_in_kernel(master: Master, plan: Plan, kernel: SandboxedKernel, limits
         result.notes.append("the kernel was stopped; later tests score 0")
 
     # phase B: complete tests, final state. SUBMISSION_ID is the id from the file name, never the notebook's own
-    # claim: hidden tests derive per-student cases from it (ragfirst.variants).
+    # claim: hidden tests derive per-student cases from it (ragfirst.grading.variants).
     hidden_namespace: dict = {"__name__": "__grader__", "SUBMISSION_ID": result.student_id}
     over_time = False
     for cell in master.cells:

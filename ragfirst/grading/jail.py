@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ragfirst.config import ANSWER_KEYS_DIR, DATA_DIR, REPO_ROOT
+from ragfirst.runtime.config import ANSWER_KEYS_DIR, DATA_DIR, REPO_ROOT
 
 PACKAGE_DIR = REPO_ROOT / "ragfirst"
 INSIDE_COMM = "/comm"

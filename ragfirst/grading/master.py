@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import compute_checksum
 
-from ragfirst.config import REPO_ROOT
+from ragfirst.runtime.config import REPO_ROOT
 
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 EXERCISES_DIR = REPO_ROOT / "exercises"

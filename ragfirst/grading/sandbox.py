@@ -46,9 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragfirst.config import OFFLINE_ENV, TEST_ENV, cache_dir
 from ragfirst.grading import jail
 from ragfirst.grading.jail import INSIDE_COMM, INSIDE_HOME, SandboxUnavailable, sandbox_problem
+from ragfirst.runtime.config import OFFLINE_ENV, TEST_ENV, cache_dir
 
 __all__ = ["ExecResult", "Limits", "SandboxedKernel", "SandboxUnavailable", "sandbox_problem"]
 

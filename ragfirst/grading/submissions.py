@@ -25,7 +25,7 @@ class Submission:
 
 
 def student_id_from_name(name: str) -> str:
-    """The student id a file or folder name becomes; ragfirst.variants derives per-student cases from it."""
+    """The student id a file or folder name becomes; ragfirst.grading.variants derives per-student cases from it."""
     cleaned = re.sub(r"[^\w.@-]+", "_", name, flags=re.UNICODE).strip("._") or "unnamed"
     return cleaned[:100]
 

@@ -5,5 +5,5 @@ Modules, one job each: ``requests`` (labelled data), ``intent`` (classifier),
 ``calling`` (OpenAI function calling), ``system`` (routing), ``specialist``
 (notebook 03's LoRA adapter as the specialised model), ``cost`` and
 ``measure`` (what it costs and how fast it is). The tools themselves live in
-``ragfirst.tools``.
+``ragfirst.hybrid.tools``.
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ragfirst.hybrid.extract import PlannedCall
-from ragfirst.tools import TOOL_SPECS, ShopTools, ToolError, ToolResult
+from ragfirst.hybrid.tools import TOOL_SPECS, ShopTools, ToolError, ToolResult
 
 SYSTEM_PROMPT = (
     "당신은 맑은숨 주식회사(공기청정기 에어린 S1·S2 Pro, 필터 정기배송)의 고객지원 어시스턴트입니다. "

@@ -18,14 +18,14 @@ from ragfirst.hybrid.calling import SYSTEM_PROMPT
 from ragfirst.hybrid.cost import RouteTokens, cost_per_1000_requests, route_mix
 from ragfirst.hybrid.requests import INTENTS, LabelledRequest
 from ragfirst.hybrid.system import ROUTES, HybridResponse, ModernAISystem
-from ragfirst.tools import TOOL_SPECS
+from ragfirst.hybrid.tools import TOOL_SPECS
 
 CountTokens = Callable[[str], int]
 
 
 def local_token_counter() -> CountTokens:
     """Token counts with the course model's tokenizer (an approximation of an API tokenizer)."""
-    from ragfirst.models import load_tokenizer
+    from ragfirst.llm.models import load_tokenizer
 
     tokenizer = load_tokenizer()
     return lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])

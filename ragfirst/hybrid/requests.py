@@ -1,7 +1,7 @@
 """Labelled customer requests (data/requests/*.jsonl): loading and checking.
 
 One JSON object per line: ``id``, ``text``, ``intent`` (one of INTENTS), ``style``;
-a broken line stops with the file and line number (:mod:`ragfirst.jsonl`).
+a broken line stops with the file and line number (:mod:`ragfirst.runtime.jsonl`).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragfirst.config import DATA_DIR
-from ragfirst.jsonl import read_jsonl
+from ragfirst.runtime.config import DATA_DIR
+from ragfirst.runtime.jsonl import read_jsonl
 
 # The seed's four intents; "general_chat" also covers the seed's "simple_task"
 # (both go to the base model, so one label is enough for routing).

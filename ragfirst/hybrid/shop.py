@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from ragfirst.config import DATA_DIR, cache_dir
+from ragfirst.runtime.config import DATA_DIR, cache_dir
 
 SHOP_DIR = DATA_DIR / "shop"
 

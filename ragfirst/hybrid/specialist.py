@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragfirst import lora
 from ragfirst.hybrid.system import RouteOutput
-from ragfirst.models import DEFAULT_MODEL
+from ragfirst.llm.models import DEFAULT_MODEL
+from ragfirst.lora import finetune
 
 HANDOFF = "전문 상담이 필요한 문의로 보고 '{category}' 담당 전문 상담원에게 넘겼습니다. 상담원 연결: 고객센터 평일 09:00~18:00."
 NOTE = "특화 모델(03 노트북의 LoRA 어댑터, {model})이 문의 범주를 '{category}'로 분류했습니다."
@@ -28,23 +28,23 @@ class LoraSpecialist:
 
     model: Any
     tokenizer: Any
-    labels: lora.LabelSpace
+    labels: finetune.LabelSpace
     name: str
 
     def __call__(self, text: str) -> RouteOutput:
-        category = lora.predict(self.model, self.tokenizer, self.labels, [text])[0]
+        category = finetune.predict(self.model, self.tokenizer, self.labels, [text])[0]
         return RouteOutput(HANDOFF.format(category=category), self.name,
                            note=NOTE.format(model=self.name, category=category))
 
 
 def load_lora_specialist(directory: Path | str | None = None, model_name: str = DEFAULT_MODEL) -> LoraSpecialist | None:
     """The specialist when a saved adapter exists (run notebook 03 once), else None."""
-    from ragfirst.models import load_causal_lm
+    from ragfirst.llm.models import load_causal_lm
 
-    directory = Path(directory) if directory else lora.default_adapter_dir()
+    directory = Path(directory) if directory else finetune.default_adapter_dir()
     if not (directory / "adapter_config.json").is_file():
         return None
     base, tokenizer = load_causal_lm(model_name)
-    categories = lora.categories_of(lora.load_examples(lora.TRAIN_FILE))
-    return LoraSpecialist(lora.load_adapter(base, directory), tokenizer, lora.label_space(tokenizer, categories),
+    categories = finetune.categories_of(finetune.load_examples(finetune.TRAIN_FILE))
+    return LoraSpecialist(finetune.load_adapter(base, directory), tokenizer, finetune.label_space(tokenizer, categories),
                           f"{model_name}+lora:{directory.name}")

@@ -22,7 +22,7 @@ from typing import Any
 from ragfirst.hybrid.calling import run_tools_with_model
 from ragfirst.hybrid.extract import extract_tool_call
 from ragfirst.hybrid.intent import IntentClassifier, IntentPrediction
-from ragfirst.tools import ShopTools, ToolError
+from ragfirst.hybrid.tools import ShopTools, ToolError
 
 ROUTES = {
     "general_chat": "base_model",
@@ -82,7 +82,7 @@ def _from_generation(generation: Any, note: str = "") -> RouteOutput:
 class ModernAISystem:
     """One assistant for one authenticated customer, routing each request by intent.
 
-    ``generate`` and ``rag_answer`` default to ``ragfirst.llm.generate`` and the RAG
+    ``generate`` and ``rag_answer`` default to ``ragfirst.llm.chat.generate`` and the RAG
     pipeline; they are parameters so a notebook can show one route at a time.
     """
 
@@ -93,7 +93,7 @@ class ModernAISystem:
         self.classifier = classifier
         self.tools = tools
         if backend is None:
-            from ragfirst.config import select_backend
+            from ragfirst.runtime.config import select_backend
 
             backend = select_backend()
         self.backend = backend
@@ -132,10 +132,10 @@ class ModernAISystem:
         return generate([{"role": "system", "content": system}, {"role": "user", "content": text}], max_tokens=self.max_tokens, **kwargs)
 
     def backend_generate(self) -> Callable[..., Any]:
-        """``ragfirst.llm.generate`` bound to this assistant's backend (also used by the RAG route)."""
-        from ragfirst import llm
+        """``ragfirst.llm.chat.generate`` bound to this assistant's backend (also used by the RAG route)."""
+        from ragfirst.llm import chat
 
-        return functools.partial(llm.generate, backend=self.backend)
+        return functools.partial(chat.generate, backend=self.backend)
 
     def _route_base_model(self, text: str) -> RouteOutput:
         return _from_generation(self.generate(CHAT_PROMPT, CHAT_SYSTEM, text))
@@ -148,7 +148,7 @@ class ModernAISystem:
 
     def _route_tools(self, text: str) -> RouteOutput:
         if self.can_call_tools:
-            from ragfirst.llm import estimate_cost, get_client
+            from ragfirst.llm.chat import estimate_cost, get_client
 
             client, backend = get_client(self.backend)
             run = run_tools_with_model(client, backend.model, text, self.tools, max_tokens=300)

@@ -63,7 +63,7 @@ class Answer:
     titles: dict[str, str] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    generation: object | None = None  # ragfirst.llm.Generation when the model was called
+    generation: object | None = None  # ragfirst.llm.chat.Generation when the model was called
     prompt: str = ""
     declined_by: str = ""  # "retrieval" (confidence below the threshold) or "model" (it said DECLINE)
     unanswered: list[str] = field(default_factory=list)  # question sentences no quoted sentence answers
@@ -187,7 +187,7 @@ def answer(
     """Answer ``question`` from the indexed documents, or decline without calling the LLM.
 
     ``model`` holds the decline threshold (fitted on the dev split for ``mode``);
-    ``generate`` defaults to :func:`ragfirst.llm.generate` (the backend the
+    ``generate`` defaults to :func:`ragfirst.llm.chat.generate` (the backend the
     environment selects). ``abstain`` (default: whether the environment's
     backend follows instructions, ``Backend.follows_instructions``) lets the model decline too.
     """
@@ -200,15 +200,15 @@ def answer(
         return Answer(question, "", True, score, hits=hits, declined_by="retrieval")
     context, warnings = context_sentences(hits)
     if abstain is None:
-        from ragfirst.config import select_backend
+        from ragfirst.runtime.config import select_backend
 
         abstain = select_backend().follows_instructions
     # the prompt asks the question itself; the story stays out (it led the model to retell it)
     prompt = build_prompt(message.focus, context, abstain)
     if generate is None:
-        from ragfirst import llm
+        from ragfirst.llm import chat
 
-        generate = llm.generate
+        generate = chat.generate
     generation = generate(prompt, max_tokens=max_tokens, temperature=0.0, stop=STOP)
     text = clean_generation(generation.text)
     if abstain and model_declined(text):

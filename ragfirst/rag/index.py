@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragfirst import config
 from ragfirst.rag import store
 from ragfirst.rag.chunk import Chunk, chunk_corpus
 from ragfirst.rag.corpus import MAX_FILES, MAX_TOTAL_BYTES, load_corpus
 from ragfirst.rag.embed import embed_passages
+from ragfirst.runtime import config
 
 ADD_BATCH = 64
 

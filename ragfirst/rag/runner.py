@@ -173,9 +173,9 @@ def run_answers(retriever: Retriever, questions: list[Question], mode: str, mode
 def run_closed_book(questions: list[Question], generate=None, max_tokens: int = MAX_ANSWER_TOKENS) -> AnswerRun:
     """The same model and settings without any document: what it 'knows' about the company."""
     if generate is None:
-        from ragfirst import llm
+        from ragfirst.llm import chat
 
-        generate = llm.generate
+        generate = chat.generate
     run = AnswerRun("none")
     for q in questions:
         started = time.perf_counter()
@@ -219,13 +219,14 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
     """
     import pandas as pd
 
-    from ragfirst import llm, sourced
+    from ragfirst.llm import chat
+    from ragfirst.runtime import sourced
 
     usd_krw = sourced.value(sourced.load_prices(), "fx.usd_krw")
     rows = []
     for name in models:
         kind = "local" if name == "local" else "openai"
-        cost, source = llm.estimate_cost(name, kind, prompt_tokens, completion_tokens)
+        cost, source = chat.estimate_cost(name, kind, prompt_tokens, completion_tokens)
         usd = None if cost is None else cost * 1000
         rows.append(
             {

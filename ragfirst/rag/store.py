@@ -13,9 +13,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ragfirst import config
 from ragfirst.rag.embed import E5EmbeddingFunction
 from ragfirst.rag.errors import IndexNotFoundError
+from ragfirst.runtime import config
 
 DEFAULT_COLLECTION = "ragfirst-docs"
 SPACE = "cosine"

@@ -22,7 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from sse_starlette.sse import EventSourceResponse
 
-from ragfirst import llm
+from ragfirst.llm import chat, local_server
+from ragfirst.runtime.config import select_backend
 from ragfirst.service import documents, errors, keys, ratelimit, requestlog, schemas
 from ragfirst.service import settings as service_settings
 from ragfirst.service.db import Database
@@ -142,9 +143,9 @@ def _prepare(app: FastAPI) -> None:
     except Exception as error:  # noqa: BLE001 - shown by /ready, with its message
         state.index_error = f"{type(error).__name__}: {error}"
         return
-    if state.settings.warm_llm and llm.select_backend().kind == "local":
+    if state.settings.warm_llm and select_backend().kind == "local":
         try:
-            llm.ensure_local_server()
+            local_server.ensure_local_server()
         except Exception as error:  # noqa: BLE001 - the first question will try again
             state.llm_error = f"{type(error).__name__}: {error}"
 
@@ -157,9 +158,7 @@ async def lifespan(app: FastAPI):
     yield
     # uvicorn re-raises SIGTERM after a graceful shutdown, so atexit handlers would not run:
     # stop the local LLM server this process started here, while shutting down.
-    from ragfirst.llm_server import stop_servers_started_here
-
-    stop_servers_started_here()
+    local_server.stop_servers_started_here()
 
 
 def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
@@ -250,9 +249,9 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
     @app.get("/ready", summary="질문에 답할 준비가 되었는지 (색인과 LLM)")
     def ready():
         state = app.state
-        backend = llm.select_backend()
+        backend = select_backend()
         # a local server is started at startup (warm) or on the first question (RAGFIRST_SERVICE_WARM_LLM=0)
-        llm_ok = backend.kind != "local" or not state.settings.warm_llm or llm.running_server(health_timeout=2.0) is not None
+        llm_ok = backend.kind != "local" or not state.settings.warm_llm or local_server.running_server(health_timeout=2.0) is not None
         body = {
             "ready": bool(state.index_ready and llm_ok),
             "index": "ready" if state.index_ready else (state.index_error or "building"),
@@ -306,7 +305,7 @@ def _stream(service: Engine, question: str, k: int, ticket, request: Request):
             result = service.answer(question, k, ticket, on_text=on_text, cancelled=cancel.is_set)
             usage = usage_of(result)
             put("done", result)
-        except (llm.GenerationCancelled, Cancelled):
+        except (chat.GenerationCancelled, Cancelled):
             status, usage = 499, {"completion_tokens": streamed[0]}  # the client left; pieces sent so far
         except ServiceError as error:
             status = error.status

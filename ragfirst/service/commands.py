@@ -11,7 +11,8 @@ def run_serve(args) -> int:
     """Start uvicorn with ``--workers`` processes; options travel to them through the environment."""
     import uvicorn
 
-    from ragfirst import llm
+    from ragfirst.llm import chat, local_server
+    from ragfirst.runtime.config import select_backend
 
     if args.workers < 1 or not 0 <= args.port <= 65535:
         raise ValueError("--workers는 1 이상, --port는 0~65535여야 합니다.")
@@ -29,11 +30,11 @@ def run_serve(args) -> int:
     # report 503 after a quiet half hour, with nothing to restart it until a question arrives.
     os.environ.setdefault("RAGFIRST_LLM_IDLE_TIMEOUT", "0")
     settings = service_settings.load()  # checks the values once, here, with a readable message
-    if args.workers > 1 and settings.warm_llm and llm.select_backend().kind == "local":
-        llm.ensure_local_server()  # one shared LLM server, started before the workers race for it
+    if args.workers > 1 and settings.warm_llm and select_backend().kind == "local":
+        local_server.ensure_local_server()  # one shared LLM server, started before the workers race for it
     print(f"ragfirst serve: http://{args.host}:{args.port}/ (API 문서 /docs) — 워커 {args.workers}개, "
           f"데이터 {settings.directory}", flush=True)
-    print(llm.describe_backend(), flush=True)
+    print(chat.describe_backend(), flush=True)
     uvicorn.run("ragfirst.service.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, timeout_graceful_shutdown=10, server_header=False)
     return 0

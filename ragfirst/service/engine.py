@@ -2,7 +2,7 @@
 
 Nothing here re-implements the pipeline. Retrieval, the decline gate, the prompt,
 citations and quotes all come from :mod:`ragfirst.rag.answer`; generation goes
-through :func:`ragfirst.llm.generate_stream` (the real ``openai`` client), handed
+through :func:`ragfirst.llm.chat.generate_stream` (the real ``openai`` client), handed
 to ``answer()`` as its ``generate`` function so that the words can be passed on
 while the model writes them.
 
@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ragfirst import llm
+from ragfirst.llm import chat
 from ragfirst.rag import store
 from ragfirst.rag.answer import answer
 from ragfirst.rag.commands import answer_dict
@@ -149,13 +149,13 @@ class Engine:
                 on_text(piece)
 
         def generate(prompt, **options):
-            return llm.generate_stream(prompt, on_text=pass_on, cancelled=cancelled, **options)
+            return chat.generate_stream(prompt, on_text=pass_on, cancelled=cancelled, **options)
 
         with ticket.slot(cancelled):
             retriever = self.retriever()
             try:
                 result = answer(question, retriever, k=k, generate=generate)
-            except llm.LLMUnavailableError as error:
+            except chat.LLMUnavailableError as error:
                 raise ServiceError(503, "llm_unavailable",
                                    f"언어 모델 서버에 연결할 수 없어 답하지 못했습니다. {LLM_RETRY_AFTER}초쯤 뒤에 다시 시도해 주세요. ({error})",
                                    headers={"Retry-After": str(LLM_RETRY_AFTER)}) from None
@@ -164,7 +164,7 @@ class Engine:
     @staticmethod
     def describe(result, started: float, first_piece: float | None) -> dict:
         """The JSON body of an answer (the same for a stream's final event)."""
-        from ragfirst.config import select_backend
+        from ragfirst.runtime.config import select_backend
 
         gen = result.generation
         quotes = dict(result.quotes)
@@ -188,6 +188,6 @@ class Engine:
 @functools.lru_cache(maxsize=1)
 def usd_krw() -> float:
     """The dated exchange rate from data/prices.csv."""
-    from ragfirst import sourced
+    from ragfirst.runtime import sourced
 
     return sourced.value(sourced.load_prices(), "fx.usd_krw")

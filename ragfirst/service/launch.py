@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def private_cache(folder: Path) -> Path:
     """A cache dir sharing the converted model but not the LLM server, so stopping or killing ours touches no one."""
-    from ragfirst.models import ensure_converted, model_dir
+    from ragfirst.llm.models import ensure_converted, model_dir
 
     ensure_converted()  # on a fresh machine the shared copy must exist before it is linked (one-off, minutes)
     if not (folder / "models" / model_dir().name).exists():

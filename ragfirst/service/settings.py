@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragfirst import config
+from ragfirst.runtime import config
 
 DEFAULT_COLLECTION = "ragfirst-service"
 ENV_DIR = "RAGFIRST_SERVICE_DIR"

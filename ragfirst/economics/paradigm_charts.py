@@ -1,9 +1,9 @@
-"""Charts for notebook 01. The numbers come from ``ragfirst.paradigm``; this module only draws them."""
+"""Charts for notebook 01. The numbers come from ``ragfirst.economics.paradigm``; this module only draws them."""
 
 from __future__ import annotations
 
-from ragfirst.paradigm import format_krw, gpu_memory_lines
-from ragfirst.sourced import SourcedTable
+from ragfirst.economics.paradigm import format_krw, gpu_memory_lines
+from ragfirst.runtime.sourced import SourcedTable
 
 KIND_COLORS = {"API 한 달": "#29b6f6", "GPU 하루": "#ef5350"}
 LINE_STYLES = (":", "--", "-.", (0, (5, 1)))

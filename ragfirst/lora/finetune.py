@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ragfirst.config import DATA_DIR, cache_dir
-from ragfirst.jsonl import read_jsonl
+from ragfirst.runtime.config import DATA_DIR, cache_dir
+from ragfirst.runtime.jsonl import read_jsonl
 
 TRAIN_FILE = DATA_DIR / "questions" / "dev.jsonl"
 HELDOUT_FILE = DATA_DIR / "questions" / "test.jsonl"
@@ -234,7 +234,7 @@ def steps_for(n_examples: int, settings: TrainSettings) -> int:
 
 def train_step(model, optimizer, batch: dict, targets) -> float:
     """One optimizer step on the answer-token loss; returns the loss. The one step that
-    training and the step-cost measurement (:mod:`ragfirst.lora_measure`) both time."""
+    training and the step-cost measurement (:mod:`ragfirst.lora.measure`) both time."""
     loss = answer_loss(model, batch, targets)
     loss.backward()
     optimizer.step()
@@ -369,7 +369,7 @@ def load_4bit_with_lora(settings: LoraSettings = LoraSettings(), name: str = "ge
     from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    from ragfirst.models import ensure_converted
+    from ragfirst.llm.models import ensure_converted
 
     ready, reason = qlora_status()
     if not ready:

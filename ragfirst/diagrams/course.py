@@ -1,12 +1,12 @@
 """The course's box-and-arrow diagrams, written as SVG text from the layouts below.
 
-Same way as the decision flowchart (ragfirst.decide_diagram): plain SVG strings,
+Same way as the decision flowchart (ragfirst.diagrams.flowchart): plain SVG strings,
 no Graphviz or Mermaid binary and no network, so the files are byte-for-byte
 reproducible and show in JupyterLab, on GitHub and in the book. The SVGs live in
 docs/diagrams/, where notebooks (``![..](../docs/diagrams/NAME.svg)``) and the
 book both find them. Regenerate after editing a layout:
 
-    .venv/bin/python -m ragfirst.diagrams
+    .venv/bin/python -m ragfirst.diagrams.course
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from ragfirst.config import REPO_ROOT
-from ragfirst.decide_diagram import FONT_FAMILY, flowchart_svg
+from ragfirst.diagrams.flowchart import FONT_FAMILY, flowchart_svg
+from ragfirst.runtime.config import REPO_ROOT
 
 DIAGRAM_DIR = REPO_ROOT / "docs" / "diagrams"
 INK, MUTED, EDGE = "#263238", "#546e7a", "#546e7a"

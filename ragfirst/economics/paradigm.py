@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from ragfirst.config import DATA_DIR, DEFAULT_OPENAI_MODEL
-from ragfirst.sourced import SourcedTable, lookup, sourced_rows, value
+from ragfirst.runtime.config import DATA_DIR, DEFAULT_OPENAI_MODEL
+from ragfirst.runtime.sourced import SourcedTable, lookup, sourced_rows, value
 
 APPROACHES_CSV = DATA_DIR / "approaches.csv"
 MODEL_SIZES_B = (7, 13, 70, 175)
@@ -668,10 +668,10 @@ def paradigm_table():
 
 
 def checklist_preview():
-    """원문 002's two checklists (text only), as ``ragfirst.decide`` holds them for notebook 05."""
+    """원문 002's two checklists (text only), as ``ragfirst.economics.decide`` holds them for notebook 05."""
     import pandas as pd
 
-    from ragfirst.decide import CHECKLISTS
+    from ragfirst.economics.decide import CHECKLISTS
 
     titles = {"before_finetuning": "파인튜닝 전에 확인", "alternatives_first": "대안 기술 먼저 검토"}
     rows = [(titles.get(name, name), i, "☐ " + item.text)

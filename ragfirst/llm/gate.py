@@ -42,7 +42,7 @@ def check_caller(headers: Mapping[str, str], token: str) -> Refusal | None:
     scheme, _, given = (headers.get("Authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         return Refusal(401, "missing or wrong bearer token: the course's client reads it from the server's state "
-                            "file (ragfirst.llm_server.running_server().token)", "invalid_api_key")
+                            "file (ragfirst.llm.local_server.running_server().token)", "invalid_api_key")
     return None
 
 

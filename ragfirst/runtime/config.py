@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"
 ANSWER_KEYS_DIR = DATA_DIR / "answer_keys"  # expected answers: read by the grader, never mounted in the sandbox
 # OpenAI's small model as of 2026-12 (data/prices.csv api.gpt-6-luna.*); gpt-4o-mini leaves the API on 2027-01-14.

@@ -7,7 +7,7 @@ and its scenario 1 answer is RAG + fine-tuning), so ``decide`` keeps asking the
 remaining questions after a "Yes" and combines every technique that applies.
 The answer numbers follow the seed's scenario options (``CHOICES``):
 1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
-Approach ids and Korean names are those of ``ragfirst.roi`` (``APPROACH_LABELS``),
+Approach ids and Korean names are those of ``ragfirst.economics.roi`` (``APPROACH_LABELS``),
 and the data threshold is ``roi.data_target(project=...)`` (the project's ``data_target``, else ``finetuning.data_target``
 in data/roi/assumptions.csv), so the two modules cannot disagree.
 """
@@ -19,9 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ragfirst.config import ANSWER_KEYS_DIR, DATA_DIR
-from ragfirst.roi import (APPROACH_LABELS, HYBRID_LABEL, ProjectError, check_budget, check_known_fields, data_target,
-                          initial_cost, load_costs, load_project, parse_number, with_cost_overrides)
+from ragfirst.economics.roi import (
+    APPROACH_LABELS,
+    HYBRID_LABEL,
+    ProjectError,
+    check_budget,
+    check_known_fields,
+    data_target,
+    initial_cost,
+    load_costs,
+    load_project,
+    parse_number,
+    with_cost_overrides,
+)
+from ragfirst.runtime.config import ANSWER_KEYS_DIR, DATA_DIR
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ QUESTION_FIELDS = {
     "F": "needs_realtime_tools",
     "H": "needs_specialized_behavior",
 }
-# The seed's scenario options: number -> approach id of ragfirst.roi (5: several combined).
+# The seed's scenario options: number -> approach id of ragfirst.economics.roi (5: several combined).
 CHOICE_APPROACHES = {1: "prompt_engineering", 2: "rag_system", 3: "tool_use", 4: "finetuning"}
 CHOICES = {**{n: APPROACH_LABELS[a] for n, a in CHOICE_APPROACHES.items()}, 5: HYBRID_LABEL}
 VERDICT_PENDING = "판단 보류"
@@ -116,7 +127,7 @@ class Step:
 class Decision:
     """The recommendation, its number in the seed's options, and how it was reached.
 
-    ``techniques`` are approach ids of ``ragfirst.roi`` (``rag_system``, ``tool_use``, ...).
+    ``techniques`` are approach ids of ``ragfirst.economics.roi`` (``rag_system``, ``tool_use``, ...).
     """
 
     recommendation: str

@@ -39,9 +39,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from ragfirst import paradigm
-from ragfirst.config import DATA_DIR
-from ragfirst.sourced import sourced_rows
+from ragfirst.economics import paradigm
+from ragfirst.runtime.config import DATA_DIR
+from ragfirst.runtime.sourced import sourced_rows
 
 ROI_DIR = DATA_DIR / "roi"
 COSTS_CSV = ROI_DIR / "costs.csv"
@@ -83,7 +83,7 @@ MAX_BUDGET_MANWON = 1_000_000
 class ProjectError(ValueError):
     """A project or cost input is wrong; the message names the field and the fix.
 
-    The table loaders raise :class:`ragfirst.sourced.DataFileError` for the table's
+    The table loaders raise :class:`ragfirst.runtime.sourced.DataFileError` for the table's
     shape (columns, empty cells, source, date) and this for a value the ROI model
     cannot use (unknown approach or period, a number that is not one).
     """
@@ -262,7 +262,7 @@ REQUIRED_FIELDS = {
     "performance_requirement": "필요한 정확도 % (0~100, 예: 85)",
     "budget": "초기 투자 가능 예산, 만원 (예: 2000 = 2,000만원)",
 }
-# Every other field a project file may carry: read by roi, by ragfirst.decide (flowchart and
+# Every other field a project file may carry: read by roi, by ragfirst.economics.decide (flowchart and
 # checklists) or just a title. A key outside this list is almost surely a typo.
 OPTIONAL_FIELDS = {
     "name": "프로젝트 이름 (텍스트)",
@@ -783,7 +783,7 @@ def export_comparison(results: list[dict[str, Any]], project_requirements: Mappi
     """
     import pandas as pd
 
-    from ragfirst.config import cache_dir
+    from ragfirst.runtime.config import cache_dir
 
     cost_rows = cost_table_rows(project_requirements)
     for result in results:  # the cost sheet must be the table these results came from

@@ -2,7 +2,7 @@
 
 The same code talks to OpenAI (``OPENAI_API_KEY``), to any OpenAI-compatible server
 (``OPENAI_BASE_URL``: Ollama, vLLM, llama.cpp) or to the course's local server
-(neither set; started on demand, see :mod:`ragfirst.llm_server`). Timeouts and
+(neither set; started on demand, see :mod:`ragfirst.llm.local_server`). Timeouts and
 retries are always explicit so a dead or slow server fails with
 :class:`LLMUnavailableError` in bounded time instead of hanging a notebook.
 Each call is recorded in a per-process :class:`UsageLog` with tokens and cost
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from ragfirst import config
-from ragfirst.config import Backend, select_backend
-from ragfirst.llm_server import ensure_local_server, running_server, server_token, stop_local_server  # noqa: F401
+from ragfirst.llm.local_server import ensure_local_server, running_server, server_token
+from ragfirst.runtime import config
+from ragfirst.runtime.config import Backend, select_backend
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -64,7 +64,7 @@ def default_max_retries() -> int:
 
 
 def resolve_backend(backend: Backend | None = None) -> Backend:
-    """Fill in what :func:`ragfirst.config.select_backend` leaves open for the local server.
+    """Fill in what :func:`ragfirst.runtime.config.select_backend` leaves open for the local server.
 
     Starts the local server if needed and returns its URL and model name.
     """
@@ -118,7 +118,7 @@ def describe_backend(backend: Backend | None = None) -> str:
     """The one-line description for notebooks; does not start a server or reveal a key."""
     backend = backend or select_backend()
     if backend.kind == "local" and not backend.model:
-        from ragfirst.models import DEFAULT_MODEL
+        from ragfirst.llm.models import DEFAULT_MODEL
 
         backend = dataclasses.replace(backend, model=DEFAULT_MODEL)
     return backend.describe()

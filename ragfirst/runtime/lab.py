@@ -16,7 +16,7 @@ import socket
 import sys
 from pathlib import Path
 
-from ragfirst.config import REPO_ROOT, cache_dir
+from ragfirst.runtime.config import REPO_ROOT, cache_dir
 
 FIRST_NOTEBOOK = "notebooks/00_setup.ipynb"
 # Settings every course user gets: never ask about, or fetch, Jupyter news and updates.

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from ragfirst.config import DATA_DIR
+from ragfirst.runtime.config import DATA_DIR
 
 PRICES_CSV = DATA_DIR / "prices.csv"
 COMPUTE_CSV = DATA_DIR / "compute.csv"

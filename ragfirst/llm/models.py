@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ragfirst import config
+from ragfirst.runtime import config
 
 # Bump when the layout of the converted directory changes: old caches are rebuilt.
 CACHE_FORMAT = 1
