@@ -52,7 +52,7 @@ def grounded_prompt(tokenizer, target_tokens: int = PROMPT_TOKENS) -> str:
 
 def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
     """Start a private server with this configuration, time it, stop it."""
-    from ragfirst.llm import chat, local_server
+    from ragfirst.llm import chat, local_server, usage
 
     os.environ["RAGFIRST_LLM_DTYPE"] = dtype
     if threads:
@@ -66,7 +66,7 @@ def measure(dtype: str, threads: int, prompt: str, runs: int) -> dict:
         info = local_server.health(server.port, timeout=30, token=server.token)
         if info is None:
             raise RuntimeError(f"the server on port {server.port} did not answer /health: its dtype and threads are unknown")
-        options = {"timeout": 900, "max_retries": 0, "log": chat.UsageLog()}
+        options = {"timeout": 900, "max_retries": 0, "log": usage.UsageLog()}
         chat.generate(prompt, max_tokens=2, **options)  # warm-up (first call allocates caches)
         prefill, total, tokens, prompt_tokens, answers = [], [], [], 0, []
         for _ in range(runs):

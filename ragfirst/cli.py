@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     roi = sub.add_parser("roi", help="compare the four AI approaches' cost and ROI for a project (YAML/JSON)")
     roi.add_argument("project", help="project file: domain, complexity, data_available, performance_requirement, budget (만원)")
     roi.add_argument("--json", action="store_true", help="print a JSON list of the result dicts")
-    roi.set_defaults(run="ragfirst.economics.roi:run_cli")
+    roi.set_defaults(run="ragfirst.economics.roi_report:run_cli")
     # decide (issue 5): the seed's decision flowchart for a project file
     decide = sub.add_parser("decide", help="walk the decision flowchart for a project (YAML/JSON)")
     decide.add_argument("project", help="project file with the flowchart answers, data_available and budget (만원)")

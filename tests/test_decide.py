@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ragfirst import cli
 from ragfirst.diagrams import flowchart
-from ragfirst.economics import decide, roi
+from ragfirst.economics import checklists, decide, roi_inputs
 from ragfirst.runtime.config import DATA_DIR, REPO_ROOT
 
 NOTHING = {
@@ -67,28 +67,28 @@ def test_each_branch_of_the_flowchart(changes, choice, last, recommendation):
 def test_recommendations_use_the_roi_modules_labels():
     assert decide.CHOICES == {1: "프롬프트 엔지니어링", 2: "RAG", 3: "도구 사용(Tool Use)", 4: "파인튜닝", 5: "하이브리드"}
     for number, approach in decide.CHOICE_APPROACHES.items():
-        assert decide.CHOICES[number] == roi.APPROACH_LABELS[approach]
+        assert decide.CHOICES[number] == roi_inputs.APPROACH_LABELS[approach]
         assert decide.choice_number(approach) == number
 
 
 def test_data_threshold_is_read_from_the_assumptions_table(monkeypatch):
     specialised = project(needs_specialized_behavior=True, data_available=5_000, budget=5_000)
     assert decide.decide(specialised).path[-1] == "K"  # 5,000 < 10,000 in data/roi/assumptions.csv
-    table = roi.load_assumptions()
-    monkeypatch.setattr(roi, "load_assumptions", lambda *a, **k: {**table, "finetuning.data_target": 2_000})
+    table = roi_inputs.load_assumptions()
+    monkeypatch.setattr(roi_inputs, "load_assumptions", lambda *a, **k: {**table, "finetuning.data_target": 2_000})
     assert decide.decide(specialised).path[-1] == "N"
-    assert "data_10k" in decide.score_checklist("before_finetuning", specialised).checked
+    assert "data_10k" in checklists.score_checklist("before_finetuning", specialised).checked
     assert not hasattr(decide, "DATA_TARGET")
 
 
 def test_the_finetuning_threshold_is_the_cost_tables_up_front_cost():
-    assert decide.finetuning_investment() == 500 + 300  # development + initial_training in data/roi/costs.csv
+    assert checklists.finetuning_investment() == 500 + 300  # development + initial_training in data/roi/costs.csv
 
 
 def test_a_managed_fine_tuning_price_moves_the_budget_question():
     """Question L reads the project's own cost table: with training re-priced, 600만원 can invest."""
     managed = {"cost_overrides": {"finetuning": {"initial_training": 1.26}}}
-    assert decide.finetuning_investment(managed) == pytest.approx(501.26)
+    assert checklists.finetuning_investment(managed) == pytest.approx(501.26)
     asked = project(needs_specialized_behavior=True, data_available=10_000, budget=600)
     assert decide.decide(asked).path[-2:] == ["L", "M"]  # seed's table: 800만원 needed, cannot invest
     assert decide.decide({**asked, **managed}).path[-2:] == ["L", "N"]  # managed API: fine-tuning fits the budget
@@ -135,18 +135,18 @@ def test_more_budget_never_removes_a_technique(flags, more):
 
 @pytest.mark.parametrize("field", sorted(decide.QUESTION_FIELDS.values()) + ["data_available", "budget"])
 def test_missing_fields_are_named(field):
-    with pytest.raises(decide.ProjectError, match=field):
+    with pytest.raises(roi_inputs.ProjectError, match=field):
         decide.decide({k: v for k, v in NOTHING.items() if k != field})
 
 
 def test_non_boolean_answer_and_budget_in_won_are_rejected():
-    with pytest.raises(decide.ProjectError, match="needs_realtime_tools.*true 또는 false"):
+    with pytest.raises(roi_inputs.ProjectError, match="needs_realtime_tools.*true 또는 false"):
         decide.decide(project(needs_realtime_tools="no"))
-    with pytest.raises(decide.ProjectError, match="budget.*만원"):
+    with pytest.raises(roi_inputs.ProjectError, match="budget.*만원"):
         decide.decide(project(budget=30_000_000))
-    with pytest.raises(decide.ProjectError, match="task_type"):
+    with pytest.raises(roi_inputs.ProjectError, match="task_type"):
         decide.decide(project(task_type="audio"))
-    with pytest.raises(decide.ProjectError, match="needs_realtime_tool'.*혹시 'needs_realtime_tools'"):
+    with pytest.raises(roi_inputs.ProjectError, match="needs_realtime_tool'.*혹시 'needs_realtime_tools'"):
         decide.decide({**project(), "needs_realtime_tool": True})
 
 
@@ -194,7 +194,7 @@ def test_a_no_in_the_pre_finetuning_checklist_removes_finetuning_and_names_the_b
     decision = decide.decide({**start, **GATE_YES, **answers})
     assert (decision.choice_number, decision.techniques, decision.gate_failed) == (choice, techniques, failed)
     assert decision.path[-1] == "N"  # the flowchart still reached 파인튜닝 진행; the gate is applied after
-    texts = {item.id: item.text for item in decide.BEFORE_FINETUNING}
+    texts = {item.id: item.text for item in checklists.BEFORE_FINETUNING}
     for box in failed:
         assert texts[box] in decision.steps[-1].reason and "보류" in decision.steps[-1].reason
 
@@ -212,7 +212,7 @@ def test_d_is_documents_f_is_a_live_system_and_latency_is_neither():
     assert "D도 F도 아닙니다" in decide.DEFINITIONS["latency"]
     fast = decide.decide(project(needs_external_knowledge=True, latency_ms=50))
     assert fast.techniques == ("rag_system",) and any("50ms" in note for note in fast.caveats)
-    with pytest.raises(decide.ProjectError, match="latency_ms"):
+    with pytest.raises(roi_inputs.ProjectError, match="latency_ms"):
         decide.decide(project(latency_ms="빠르게"))
 
 
@@ -239,7 +239,7 @@ def test_scenarios_file_has_the_seeds_four_cases_and_four_parallel_graded_ones()
     assert sorted(e["parallel_to"] for e in graded.values()) == sorted(
         ["legal_contract", "startup_chatbot", "medical_diagnosis", "shopping_recommendation"])
     assert all("answer_key" in e and "seed_answer" not in e for e in graded.values())
-    with pytest.raises(decide.ProjectError, match="scenario_id"):
+    with pytest.raises(roi_inputs.ProjectError, match="scenario_id"):
         decide.scenario("nope")
 
 
@@ -270,44 +270,44 @@ ALL_YES = {
 
 
 def test_before_finetuning_checklist_scores():
-    full = decide.score_checklist("before_finetuning", ALL_YES)
+    full = checklists.score_checklist("before_finetuning", ALL_YES)
     assert (full.score, full.total, full.unanswered) == (8, 8, ())
     assert "파인튜닝을 검토할 만" in full.verdict
-    short = decide.score_checklist("before_finetuning", {**ALL_YES, "budget": 799, "data_available": 9_999})
+    short = checklists.score_checklist("before_finetuning", {**ALL_YES, "budget": 799, "data_available": 9_999})
     assert short.score == 6 and set(short.unchecked) == {"budget", "data_10k"}
     assert "대안" in short.verdict and not short.provisional
 
 
 def test_checklist_with_unanswered_items_is_pending_unless_already_decided():
-    legal = decide.score_checklist("before_finetuning", scenario_project("legal_contract"))
+    legal = checklists.score_checklist("before_finetuning", scenario_project("legal_contract"))
     assert set(legal.checked) == {"specialized", "data_10k", "budget", "critical"}
     assert set(legal.unanswered) == {"prompt_tried", "rag_not_enough", "tools_not_enough", "model_ops"}
     # every answered box is ticked, four are open: no verdict yet
     assert legal.provisional and legal.verdict.startswith("판단 보류")
     assert "has_model_ops_team" in legal.verdict and "대안을 먼저" not in legal.verdict
     # one answered "no" already rules fine-tuning out, whatever the open items say
-    decided = decide.score_checklist("before_finetuning", {**scenario_project("legal_contract"), "budget": 100})
+    decided = checklists.score_checklist("before_finetuning", {**scenario_project("legal_contract"), "budget": 100})
     assert not decided.provisional and "대안을 먼저" in decided.verdict and "has_model_ops_team" in decided.verdict
-    nothing = decide.score_checklist("alternatives_first", {"needs_external_knowledge": False})
+    nothing = checklists.score_checklist("alternatives_first", {"needs_external_knowledge": False})
     assert nothing.provisional and nothing.verdict.startswith("판단 보류")
 
 
 def test_data_checklist_item_parses_numbers_like_roi():
     answers = {**ALL_YES, "data_available": "10,000"}
-    assert "data_10k" in decide.score_checklist("before_finetuning", answers).checked
-    with pytest.raises(decide.ProjectError, match=r"data_available.*숫자가 아닙니다"):
-        decide.score_checklist("before_finetuning", {**ALL_YES, "data_available": "많음"})
-    with pytest.raises(decide.ProjectError, match="budget.*만원"):
-        decide.score_checklist("before_finetuning", {**ALL_YES, "budget": 8_000_000})
+    assert "data_10k" in checklists.score_checklist("before_finetuning", answers).checked
+    with pytest.raises(roi_inputs.ProjectError, match=r"data_available.*숫자가 아닙니다"):
+        checklists.score_checklist("before_finetuning", {**ALL_YES, "data_available": "많음"})
+    with pytest.raises(roi_inputs.ProjectError, match="budget.*만원"):
+        checklists.score_checklist("before_finetuning", {**ALL_YES, "budget": 8_000_000})
 
 
 def test_alternatives_checklist_points_to_rag_first_for_the_chatbot():
-    chatbot = decide.score_checklist("alternatives_first", scenario_project("startup_chatbot"))
+    chatbot = checklists.score_checklist("alternatives_first", scenario_project("startup_chatbot"))
     assert chatbot.checked == ("rag",)
-    both = decide.score_checklist("alternatives_first", {**NOTHING, "needs_external_knowledge": True, "needs_realtime_tools": True})
+    both = checklists.score_checklist("alternatives_first", {**NOTHING, "needs_external_knowledge": True, "needs_realtime_tools": True})
     assert both.checked == ("rag", "tool_use", "hybrid")
-    with pytest.raises(decide.ProjectError, match="checklist"):
-        decide.score_checklist("before_launch", NOTHING)
+    with pytest.raises(roi_inputs.ProjectError, match="checklist"):
+        checklists.score_checklist("before_launch", NOTHING)
 
 
 # --- diagram and command line -------------------------------------------------------
@@ -368,5 +368,5 @@ def test_a_projects_data_target_moves_the_data_question():
     asked = project(needs_specialized_behavior=True, data_available=1_500, budget=5_000)
     assert decide.decide(asked).path[-2:] == ["J", "K"]  # the seed's 10K: not enough data
     assert decide.decide({**asked, "data_target": 1_000}).path[-3:] == ["J", "L", "N"]  # LIMA's 1,000: enough
-    assert "data_10k" in decide.score_checklist("before_finetuning", asked).unchecked
-    assert "data_10k" in decide.score_checklist("before_finetuning", {**asked, "data_target": 1_000}).checked
+    assert "data_10k" in checklists.score_checklist("before_finetuning", asked).unchecked
+    assert "data_10k" in checklists.score_checklist("before_finetuning", {**asked, "data_target": 1_000}).checked

@@ -226,7 +226,8 @@ def test_cost_analysis_model_answer_quotes_its_own_output():
 
 
 def test_cost_variants_are_per_student_stable_and_valid():
-    from ragfirst.economics.roi import APPROACHES, calculate_ai_approach_roi
+    from ragfirst.economics.roi import calculate_ai_approach_roi
+    from ragfirst.economics.roi_inputs import APPROACHES
     from ragfirst.grading.variants import cost_variant
 
     cases = [cost_variant(f"student{n}") for n in range(40)]

@@ -18,7 +18,8 @@ import pytest
 
 from ragfirst.grading import grader, judge
 from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
-from ragfirst.grading.sandbox import Limits, SandboxedKernel, sandbox_problem
+from ragfirst.grading.jail import sandbox_problem
+from ragfirst.grading.sandbox import Limits, SandboxedKernel
 from grading_suite import ASSIGNMENT, RIGHT, build_suite, notebook_with
 from needs import require
 

@@ -13,8 +13,9 @@ from hybrid_support import trained_classifier
 from ragfirst.runtime.config import Backend
 from ragfirst.hybrid.shop import build_shop_db
 from ragfirst.hybrid.specialist import load_lora_specialist
-from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem, RouteOutput
-from ragfirst.llm.chat import Generation
+from ragfirst.hybrid.output import RouteOutput
+from ragfirst.hybrid.system import FALLBACK_SUFFIX, ROUTES, ModernAISystem
+from ragfirst.llm.usage import Generation
 from ragfirst.rag.answer import ABSTAIN_RULE, DECLINE
 from ragfirst.rag.corpus import load_corpus
 from ragfirst.rag.index import default_corpus

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ragfirst.llm import chat, http_server, local_server, protocol, server_state
+from ragfirst.llm import chat, http_server, local_server, protocol, server_state, usage
 from ragfirst.runtime import config
 
 # Generation on a shared 2-core machine can be slow; these tests check behaviour, not speed.
@@ -120,26 +120,26 @@ def test_bad_timeout_setting_names_the_variable(monkeypatch):
 
 def test_cost_comes_from_the_price_table():
     # data/prices.csv: gpt-4o-mini 0.15 USD in / 0.60 USD out per 1M tokens.
-    cost, note = chat.estimate_cost("gpt-4o-mini", "openai", 2_000_000, 1_000_000)
+    cost, note = usage.estimate_cost("gpt-4o-mini", "openai", 2_000_000, 1_000_000)
     assert cost == pytest.approx(0.30 + 0.60)
     assert "openai.com" in note
-    dated, _ = chat.estimate_cost("gpt-4o-mini-2024-07-18", "openai", 2_000_000, 1_000_000)
+    dated, _ = usage.estimate_cost("gpt-4o-mini-2024-07-18", "openai", 2_000_000, 1_000_000)
     assert dated == pytest.approx(0.90)
-    assert chat.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
-    unknown, note = chat.estimate_cost("llama3.2", "compatible", 10, 10)
+    assert usage.estimate_cost("gemma-3-270m", "local", 500, 500)[0] == 0
+    unknown, note = usage.estimate_cost("llama3.2", "compatible", 10, 10)
     assert unknown is None and "llama3.2" in note
 
 
 def test_the_default_model_is_priced_and_dated_model_names_find_it():
     # data/prices.csv: gpt-6-luna 0.10 USD in / 0.50 USD out per 1M tokens (OpenAI's model page).
-    cost, note = chat.estimate_cost(config.DEFAULT_OPENAI_MODEL, "openai", 2_000_000, 1_000_000)
+    cost, note = usage.estimate_cost(config.DEFAULT_OPENAI_MODEL, "openai", 2_000_000, 1_000_000)
     assert config.DEFAULT_OPENAI_MODEL == "gpt-6-luna"
     assert cost == pytest.approx(0.20 + 0.50)
     assert "developers.openai.com" in note and "2026-09-22" in note
-    assert chat.estimate_cost("gpt-6-luna-2026-09-22", "openai", 2_000_000, 1_000_000)[0] == pytest.approx(0.70)
+    assert usage.estimate_cost("gpt-6-luna-2026-09-22", "openai", 2_000_000, 1_000_000)[0] == pytest.approx(0.70)
     # embedding and fine-tuning rows are not chat models: they must not become one
-    assert chat.price_for("text-embedding-3-small", "openai") is None
-    assert chat.price_for("gpt-4.1-mini", "openai").input_per_1m == 0.40  # the base model, not the fine-tune
+    assert usage.price_for("text-embedding-3-small", "openai") is None
+    assert usage.price_for("gpt-4.1-mini", "openai").input_per_1m == 0.40  # the base model, not the fine-tune
 
 
 def test_request_options_for_reasoning_models_and_servers():
@@ -159,9 +159,9 @@ def test_request_options_for_reasoning_models_and_servers():
 
 
 def test_usage_log_totals():
-    log = chat.UsageLog()
-    a = chat.Generation("a", "m", "openai", 10, 5, 0.25, 1.0)
-    b = chat.Generation("b", "m", "openai", 20, 7, 0.5, 2.0)
+    log = usage.UsageLog()
+    a = usage.Generation("a", "m", "openai", 10, 5, 0.25, 1.0)
+    b = usage.Generation("b", "m", "openai", 20, 7, 0.5, 2.0)
     log.add(a, backend_kind="openai", model="m", seconds=1.0)
     log.add(b, backend_kind="openai", model="m", seconds=2.0)
     log.add(None, backend_kind="openai", model="m", seconds=0.5, error="APIConnectionError")
@@ -169,7 +169,7 @@ def test_usage_log_totals():
     assert totals == {"calls": 3, "failed_calls": 1, "prompt_tokens": 30, "completion_tokens": 12,
                       "seconds": 3.5, "cost_usd": 0.75}
     assert list(log.to_frame()["prompt_tokens"]) == [10, 20, 0]
-    log.add(chat.Generation("c", "x", "compatible", 1, 1, None, 0.1), backend_kind="compatible", model="x", seconds=0.1)
+    log.add(usage.Generation("c", "x", "compatible", 1, 1, None, 0.1), backend_kind="compatible", model="x", seconds=0.1)
     assert log.totals()["cost_usd"] is None  # one unknown price: no made-up total
 
 
@@ -186,7 +186,7 @@ def test_remote_call_records_usage_and_cost(monkeypatch):
     api = FakeAPI(model="gpt-4o-mini", usage=(1000, 500))
     try:
         monkeypatch.setenv("OPENAI_BASE_URL", api.url)
-        log = chat.UsageLog()
+        log = usage.UsageLog()
         result = chat.generate("안녕하세요", model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
     finally:
         api.close()
@@ -199,7 +199,7 @@ def test_remote_call_records_usage_and_cost(monkeypatch):
 def test_server_down_gives_a_clear_error(monkeypatch):
     url = f"http://127.0.0.1:{closed_port()}/v1"
     monkeypatch.setenv("OPENAI_BASE_URL", url)
-    log = chat.UsageLog()
+    log = usage.UsageLog()
     with pytest.raises(chat.LLMUnavailableError) as caught:
         chat.generate("질문", model="any", timeout=2, max_retries=1, log=log)
     assert url in str(caught.value) and "연결할 수 없습니다" in str(caught.value)
@@ -252,7 +252,7 @@ def test_local_generation_through_the_openai_client(server):
     from ragfirst.llm.models import converted_dir
 
     prompt = "문서: 환불은 구매 후 7일 이내에 가능합니다.\n질문: 환불 기간은 며칠인가요?\n답변:"
-    log = chat.UsageLog()
+    log = usage.UsageLog()
     result = chat.generate(prompt, max_tokens=12, stop=["\n"], log=log, **GEN)
     tokenizer = AutoTokenizer.from_pretrained(converted_dir())
     assert result.backend_kind == "local" and result.model == "gemma-3-270m"

@@ -310,13 +310,13 @@ def evidence(**changes):
 
 def test_claim_verdicts_follow_the_measurements():
     ev = evidence()
-    assert measure.judge("finetune.params", ev)[1].startswith("대체로 맞음")  # 0.274 % vs 0.1 %: factor 2.7
-    assert measure.judge("finetune.params", evidence(trainable_pct=2.0))[1] == "자릿수가 다름"
-    measured, verdict = measure.judge("finetune.memory", ev)
+    assert measure.judge("lora.params", ev)[1].startswith("대체로 맞음")  # 0.274 % vs 0.1 %: factor 2.7
+    assert measure.judge("lora.params", evidence(trainable_pct=2.0))[1] == "자릿수가 다름"
+    measured, verdict = measure.judge("lora.memory", ev)
     assert measured.startswith("67% 절약") and verdict.startswith("과장")
-    assert measure.judge("finetune.memory", evidence(peak_mem_lora_mb=500.0))[1] == "맞음"  # 92 % saved
-    assert measure.judge("finetune.speed", ev)[0].startswith("1.5배")
-    assert measure.judge("finetune.checkpoint", ev)[0].endswith("(357배 작음)")
+    assert measure.judge("lora.memory", evidence(peak_mem_lora_mb=500.0))[1] == "맞음"  # 92 % saved
+    assert measure.judge("lora.speed", ev)[0].startswith("1.5배")
+    assert measure.judge("lora.checkpoint", ev)[0].endswith("(357배 작음)")
     assert "기준선이 5.0%p 높음" in measure.judge("thesis.baseline", ev)[1]
     assert "LoRA가 10.0%p 높음" in measure.judge("thesis.baseline", evidence(quality_after=0.95))[1]
     with pytest.raises(ValueError, match="no rule"):

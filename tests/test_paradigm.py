@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from ragfirst.economics import paradigm
+from ragfirst.economics import costs, hardware, money, paradigm
 from ragfirst.runtime import sourced
 from ragfirst.runtime.sourced import DataFileError
 
@@ -134,7 +134,7 @@ def test_unknown_item_lists_similar_items():
 
 
 def test_memory_requirements_for_7b_by_hand():
-    need = paradigm.memory_requirements(7, FACTS)
+    need = hardware.memory_requirements(7, FACTS)
     assert need["inference_fp16"] == pytest.approx(14.0)  # 7e9 x 2 B
     assert need["inference_int4"] == pytest.approx(3.5)  # 7e9 x 0.5 B
     assert need["full_finetune"] == pytest.approx(112.0)  # 7e9 x 16 B (ZeRO)
@@ -144,12 +144,12 @@ def test_memory_requirements_for_7b_by_hand():
 
 def test_zero_paper_examples():
     # ZeRO §3.1: GPT-2 1.5B needs at least 24 GB of model states; 7.5B needs 120 GB.
-    assert paradigm.memory_requirements(1.5, FACTS)["full_finetune"] == pytest.approx(24.0)
-    assert paradigm.memory_requirements(7.5, FACTS)["full_finetune"] == pytest.approx(120.0)
+    assert hardware.memory_requirements(1.5, FACTS)["full_finetune"] == pytest.approx(24.0)
+    assert hardware.memory_requirements(7.5, FACTS)["full_finetune"] == pytest.approx(120.0)
 
 
 def test_memory_table_rows_and_rounding():
-    table = paradigm.memory_table(FACTS)
+    table = hardware.memory_table(FACTS)
     assert list(table.index) == ["7B", "13B", "70B", "175B"]
     assert table.loc["70B", "풀 파인튜닝 (Adam)"] == 1120.0
     assert table.loc["175B", "LoRA (fp16 기반)"] == 352.8  # 350 + 175 x 0.016 = 352.8
@@ -157,66 +157,66 @@ def test_memory_table_rows_and_rounding():
 
 
 def test_gpus_needed_is_a_ceiling_without_float_noise():
-    assert paradigm.gpus_needed(80, 80) == 1
-    assert paradigm.gpus_needed(80.1, 80) == 2
-    assert paradigm.gpus_needed(0.1 + 0.2, 0.1) == 3  # (0.1 + 0.2) / 0.1 = 3.0000000000000004 in floats
+    assert hardware.gpus_needed(80, 80) == 1
+    assert hardware.gpus_needed(80.1, 80) == 2
+    assert hardware.gpus_needed(0.1 + 0.2, 0.1) == 3  # (0.1 + 0.2) / 0.1 = 3.0000000000000004 in floats
     with pytest.raises(ValueError):
-        paradigm.gpus_needed(10, 0)
+        hardware.gpus_needed(10, 0)
 
 
 def test_gpu_count_table_by_hand():
-    full = paradigm.gpu_count_table(FACTS, "full_finetune")
+    full = hardware.gpu_count_table(FACTS, "full_finetune")
     assert full.loc["7B"].to_dict() == {"RTX 4090 24GB": 5, "RTX 5090 32GB": 4, "A100 40GB": 3, "A100 80GB": 2,
                                         "H100 80GB": 2, "H200 141GB": 1, "B200 180GB": 1}  # 112 GB
     assert full.loc["70B", "A100 80GB"] == 14  # 1120 / 80
     assert full.loc["175B", "A100 40GB"] == 70  # 2800 / 40
-    infer = paradigm.gpu_count_table(FACTS, "inference_fp16")
+    infer = hardware.gpu_count_table(FACTS, "inference_fp16")
     assert infer.loc["70B", "RTX 4090 24GB"] == 6  # 140 / 24 = 5.83
     # 01 section 4.2: 13B fp16 (26 GB) does not fit a 24 GB RTX 4090 but fits the 32 GB RTX 5090
     assert (infer.loc["13B", "RTX 4090 24GB"], infer.loc["13B", "RTX 5090 32GB"]) == (2, 1)
     assert infer.loc["70B", "H200 141GB"] == 1  # 140 / 141
     with pytest.raises(ValueError, match="mode="):
-        paradigm.gpu_count_table(FACTS, "pretraining")
+        hardware.gpu_count_table(FACTS, "pretraining")
 
 
 def test_lora_savings_match_hand_values():
-    saving = paradigm.lora_savings(7, FACTS)
+    saving = hardware.lora_savings(7, FACTS)
     assert saving.lora_vs_full == pytest.approx(1 - 14.112 / 112)  # 0.874
     assert saving.qlora_vs_lora == pytest.approx(1 - 3.612 / 14.112)  # 0.744
 
 
 def test_ms_per_token_and_decode_table():
-    assert paradigm.ms_per_token(14, 1008) == pytest.approx(13.888888, rel=1e-6)
-    table = paradigm.decode_time_table(FACTS)
+    assert hardware.ms_per_token(14, 1008) == pytest.approx(13.888888, rel=1e-6)
+    table = hardware.decode_time_table(FACTS)
     assert table.columns.name == "ms/토큰 (하한)"
     assert table.loc["7B int4", "H100 80GB"] == 1.0  # 3.5 / 3350 s = 1.045 ms
     assert table.loc["70B fp16", "A100 80GB"] == 68.7  # 140 / 2039 s = 68.66 ms
     assert table.loc["13B fp16", "RTX 5090 32GB"] == 14.5  # 26 / 1792 s = 14.51 ms
     assert table.loc["70B fp16", "B200 180GB"] == 17.5  # 140 / 8000 s
     with pytest.raises(ValueError):
-        paradigm.ms_per_token(1, 0)
+        hardware.ms_per_token(1, 0)
 
 
 def test_decode_floor_by_hand():
-    floor = paradigm.decode_floor(FACTS)  # 7B int4 on H100: 3.5 GB / 3350 GB/s = 1.0448 ms per token
+    floor = hardware.decode_floor(FACTS)  # 7B int4 on H100: 3.5 GB / 3350 GB/s = 1.0448 ms per token
     assert list(floor.index) == [1, 20, 100]
     assert list(floor.iloc[:, 0]) == [1.0, 20.9, 104.5]
     assert "ms" in floor.columns[0] and "하한" in floor.columns[0]
-    fp16 = paradigm.decode_floor(FACTS, 70, "inference_fp16", "a100_80gb", tokens=(10,))
+    fp16 = hardware.decode_floor(FACTS, 70, "inference_fp16", "a100_80gb", tokens=(10,))
     assert fp16.iloc[0, 0] == 686.6  # 10 x 140 / 2039 s
     with pytest.raises(ValueError, match="gpu="):
-        paradigm.decode_floor(FACTS, gpu="tpu")
+        hardware.decode_floor(FACTS, gpu="tpu")
 
 
 def test_qlora_paper_check_by_hand():
-    check = paradigm.qlora_paper_check(FACTS)
+    check = hardware.qlora_paper_check(FACTS)
     assert check.weights_gb == pytest.approx(32.5)  # 65e9 x 0.5 B
     assert check.headroom_gb == pytest.approx(15.5)  # 48 - 32.5
     assert check.fits
 
 
 def test_gpu_memory_lines_merge_equal_sizes():
-    assert paradigm.gpu_memory_lines(FACTS) == {"RTX 4090 24GB": 24, "RTX 5090 32GB": 32, "A100 40GB": 40,
+    assert hardware.gpu_memory_lines(FACTS) == {"RTX 4090 24GB": 24, "RTX 5090 32GB": 32, "A100 40GB": 40,
                                                  "A100/H100 80GB": 80, "H200 141GB": 141, "B200 180GB": 180}
 
 
@@ -224,52 +224,52 @@ def test_gpu_memory_lines_merge_equal_sizes():
 
 
 def test_workload_tokens_and_validation():
-    workload = paradigm.FaqBotWorkload()
+    workload = costs.FaqBotWorkload()
     assert workload.requests_per_month == 30_000
     assert workload.input_tokens_per_month == 45_000_000
     assert workload.output_tokens_per_month == 9_000_000
     for bad in (-1, float("nan"), "many", True):
         with pytest.raises(ValueError, match="requests_per_day"):
-            paradigm.FaqBotWorkload(requests_per_day=bad)
+            costs.FaqBotWorkload(requests_per_day=bad)
 
 
 def test_api_monthly_cost_by_hand():
-    workload = paradigm.FaqBotWorkload()
-    assert paradigm.api_monthly_cost_usd(workload, PRICES, "gpt-4o-mini") == pytest.approx(45 * 0.15 + 9 * 0.60)  # 12.15
-    assert paradigm.api_monthly_cost_usd(workload, PRICES, "gpt-4o") == pytest.approx(45 * 2.50 + 9 * 10.0)  # 202.5
-    assert paradigm.api_monthly_cost_usd(workload, PRICES, "local") == 0
+    workload = costs.FaqBotWorkload()
+    assert costs.api_monthly_cost_usd(workload, PRICES, "gpt-4o-mini") == pytest.approx(45 * 0.15 + 9 * 0.60)  # 12.15
+    assert costs.api_monthly_cost_usd(workload, PRICES, "gpt-4o") == pytest.approx(45 * 2.50 + 9 * 10.0)  # 202.5
+    assert costs.api_monthly_cost_usd(workload, PRICES, "local") == 0
 
 
 def test_currency_and_rental():
-    assert paradigm.usd_to_manwon(100, PRICES) == pytest.approx(14.0)  # 100 x 1400 / 10000
-    assert paradigm.gpu_rental_usd(1.99, 24, 8) == pytest.approx(382.08)
+    assert money.usd_to_manwon(100, PRICES) == pytest.approx(14.0)  # 100 x 1400 / 10000
+    assert costs.gpu_rental_usd(1.99, 24, 8) == pytest.approx(382.08)
 
 
 def test_cost_comparison_by_hand():
-    costs = paradigm.cost_comparison(PRICES, paradigm.FaqBotWorkload())
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "USD"] == 9.0  # 45 x 0.10 + 9 x 0.50
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "원화 (읽기용)"] == "약 1.3만 원"
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "만원"] == 1.3  # 9 x 1400 = 12,600원
-    assert costs.loc["FAQ 봇 API 한 달 (gpt-6.1-sol)", "USD"] == 180.0  # 45 x 2 + 9 x 10
-    assert costs.loc["FAQ 봇 API 한 달 (gemini-3.5-flash-lite)", "USD"] == 36.0  # 45 x 0.30 + 9 x 2.50
-    assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "USD"] == 526.98  # 21.957642 x 24 = 526.983
-    assert costs.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "만원"] == 73.8  # 737,776원
-    assert costs.loc["8×A100 40GB 하루 (Lambda, 온디맨드)", "USD"] == 382.08
-    assert costs.loc["8×H100 하루 (AWS p5, 온디맨드)", "USD"] == 1320.96  # 55.04 x 24
-    assert list(costs["구분"]).count("GPU 하루") == 3
+    table = costs.cost_comparison(PRICES, costs.FaqBotWorkload())
+    assert table.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "USD"] == 9.0  # 45 x 0.10 + 9 x 0.50
+    assert table.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "원화 (읽기용)"] == "약 1.3만 원"
+    assert table.loc["FAQ 봇 API 한 달 (gpt-6-luna)", "만원"] == 1.3  # 9 x 1400 = 12,600원
+    assert table.loc["FAQ 봇 API 한 달 (gpt-6.1-sol)", "USD"] == 180.0  # 45 x 2 + 9 x 10
+    assert table.loc["FAQ 봇 API 한 달 (gemini-3.5-flash-lite)", "USD"] == 36.0  # 45 x 0.30 + 9 x 2.50
+    assert table.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "USD"] == 526.98  # 21.957642 x 24 = 526.983
+    assert table.loc["8×A100 40GB 하루 (AWS p4d, 온디맨드)", "만원"] == 73.8  # 737,776원
+    assert table.loc["8×A100 40GB 하루 (Lambda, 온디맨드)", "USD"] == 382.08
+    assert table.loc["8×H100 하루 (AWS p5, 온디맨드)", "USD"] == 1320.96  # 55.04 x 24
+    assert list(table["구분"]).count("GPU 하루") == 3
 
 
 def test_break_even_requests_by_hand():
     # gpt-4o-mini per request: 1500 x 0.15/1e6 + 300 x 0.60/1e6 = 0.000405 USD
     # one A100 80GB for 30 days: 2.79 x 720 = 2008.8 USD -> 2008.8 / 30 / 0.000405 = 165,333.3 per day
-    per_day = paradigm.break_even_requests_per_day(paradigm.FaqBotWorkload(), PRICES, "gpt-4o-mini", 2.79)
+    per_day = costs.break_even_requests_per_day(costs.FaqBotWorkload(), PRICES, "gpt-4o-mini", 2.79)
     assert per_day == pytest.approx(165_333.333, rel=1e-6)
     with pytest.raises(ValueError, match="api.local"):
-        paradigm.break_even_requests_per_day(paradigm.FaqBotWorkload(), PRICES, "local", 2.79)
+        costs.break_even_requests_per_day(costs.FaqBotWorkload(), PRICES, "local", 2.79)
 
 
 def test_llama2_replay_by_hand():
-    run = paradigm.llama2_70b_on(FACTS, PRICES)
+    run = hardware.llama2_70b_on(FACTS, PRICES)
     assert run.days == pytest.approx(8960)  # 1,720,320 / 8 / 24
     assert run.years == pytest.approx(8960 / 365)
     assert run.cost_usd == pytest.approx(1_720_320 * 2.79)  # 4,799,692.8
@@ -277,28 +277,28 @@ def test_llama2_replay_by_hand():
 
 
 def test_training_flops_and_llama2_compute_check_by_hand():
-    assert paradigm.training_flops(70e9, 2e12) == pytest.approx(8.4e23)
-    check = paradigm.llama2_compute_check(FACTS)
+    assert hardware.training_flops(70e9, 2e12) == pytest.approx(8.4e23)
+    check = hardware.llama2_compute_check(FACTS)
     assert check.flops == pytest.approx(8.4e23)  # 6 x 70e9 x 2e12
     assert check.available_flops == pytest.approx(1_720_320 * 3600 * 312e12)  # 1.932e24
     assert check.utilization == pytest.approx(8.4e23 / 1.93233e24, rel=1e-4)  # 0.4347
 
 
 def test_gpu_day_vs_api_month_by_hand():
-    gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload())
+    gap = costs.gpu_day_vs_api_month(PRICES, costs.FaqBotWorkload())
     assert gap.gpu_day_usd == pytest.approx(21.957642 * 24)  # 526.98
     assert gap.api_month_usd == pytest.approx(9.0)  # gpt-6-luna, the default: 45 x 0.10 + 9 x 0.50
     assert gap.ratio == pytest.approx(526.983408 / 9.0)  # 58.6
-    lambda_gap = paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), "lambda_a100_40gb", "gpt-4o")
+    lambda_gap = costs.gpu_day_vs_api_month(PRICES, costs.FaqBotWorkload(), "lambda_a100_40gb", "gpt-4o")
     assert lambda_gap.ratio == pytest.approx(1.99 * 8 * 24 / 202.5)  # 1.89
     with pytest.raises(ValueError, match="scenario="):
-        paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), "gcp_a3")
+        costs.gpu_day_vs_api_month(PRICES, costs.FaqBotWorkload(), "gcp_a3")
     with pytest.raises(ValueError, match="api.local"):
-        paradigm.gpu_day_vs_api_month(PRICES, paradigm.FaqBotWorkload(), model="local")
+        costs.gpu_day_vs_api_month(PRICES, costs.FaqBotWorkload(), model="local")
 
 
 def test_price_change_by_hand():
-    change = paradigm.price_change(PRICES, "gpu.aws.p4d_24xlarge.hour_2024", "gpu.aws.p4d_24xlarge.hour")
+    change = costs.price_change(PRICES, "gpu.aws.p4d_24xlarge.hour_2024", "gpu.aws.p4d_24xlarge.hour")
     assert (change.old_date, change.new_date) == ("2024-06-30", "2026-11-09")
     assert change.change == pytest.approx(21.957642 / 32.77 - 1)  # -0.33
 
@@ -316,26 +316,26 @@ def test_price_change_by_hand():
     (150_000_000, "약 1.5조 원"),
 ])
 def test_format_krw(manwon, text):
-    assert paradigm.format_krw(manwon) == text
+    assert money.format_krw(manwon) == text
 
 
 def test_format_usd_and_cost():
-    assert paradigm.format_usd(4_799_692.8) == "약 480만 USD"
-    assert paradigm.format_usd(526.98) == "약 527 USD"
-    assert paradigm.format_usd(8.1) == "8.10 USD"  # small amounts print exact cents
+    assert money.format_usd(4_799_692.8) == "약 480만 USD"
+    assert money.format_usd(526.98) == "약 527 USD"
+    assert money.format_usd(8.1) == "8.10 USD"  # small amounts print exact cents
     # 4,799,692.8 USD x 1400 = 6,719,569,920 won
-    assert paradigm.format_cost(4_799_692.8, PRICES) == "약 67억 원 (약 480만 USD)"
+    assert money.format_cost(4_799_692.8, PRICES) == "약 67억 원 (약 480만 USD)"
     for bad in (-1, float("nan"), float("inf"), "100"):
         with pytest.raises(ValueError, match="amount="):
-            paradigm.format_krw(bad)
+            money.format_krw(bad)
         with pytest.raises(ValueError, match="amount="):
-            paradigm.format_usd(bad)
+            money.format_usd(bad)
 
 
 def test_format_power_of_ten():
-    assert paradigm.format_power_of_ten(8.4e23) == "8.4 × 10²³"
-    assert paradigm.format_power_of_ten(1.932e24) == "1.9 × 10²⁴"
-    assert paradigm.format_power_of_ten(0.00123) == "1.2 × 10⁻³"
+    assert money.format_power_of_ten(8.4e23) == "8.4 × 10²³"
+    assert money.format_power_of_ten(1.932e24) == "1.9 × 10²⁴"
+    assert money.format_power_of_ten(0.00123) == "1.2 × 10⁻³"
 
 
 @pytest.mark.parametrize(("number", "currency", "text"), [
@@ -412,47 +412,47 @@ def test_rows_before_june_2025_are_labelled_historical(table):
 def test_the_default_model_and_the_compared_models_are_current_and_priced():
     from ragfirst.runtime.config import DEFAULT_OPENAI_MODEL
 
-    for model in (DEFAULT_OPENAI_MODEL, *paradigm.API_MODELS):
+    for model in (DEFAULT_OPENAI_MODEL, *costs.API_MODELS):
         for side in ("input", "output"):
             row = PRICES[f"api.{model}.{side}"]
             assert row.date >= dt.date(2025, 6, 1) and not row.note.startswith("historical"), row.item
-    assert paradigm.API_MODELS[0] == DEFAULT_OPENAI_MODEL
+    assert costs.API_MODELS[0] == DEFAULT_OPENAI_MODEL
 
 
 # --- one workload, three ways ----------------------------------------------------------------------
 
 
 def test_fine_tune_plan_by_hand():
-    plan = paradigm.FineTunePlan()
+    plan = costs.FineTunePlan()
     assert plan.training_tokens == 1_800_000  # 1,500 examples x 400 tokens x 3 epochs
-    assert plan.serving_workload(paradigm.FaqBotWorkload()).input_tokens_per_request == 300
+    assert plan.serving_workload(costs.FaqBotWorkload()).input_tokens_per_request == 300
     for bad in (-1, float("inf"), "many", True):
         with pytest.raises(ValueError, match="FineTunePlan.epochs"):
-            paradigm.FineTunePlan(epochs=bad)
+            costs.FineTunePlan(epochs=bad)
 
 
 def test_managed_fine_tuning_by_hand():
-    plan, workload = paradigm.FineTunePlan(), paradigm.FaqBotWorkload()
-    assert paradigm.managed_training_usd(plan, PRICES) == pytest.approx(9.0)  # 1.8M x 5.00 / 1M
+    plan, workload = costs.FineTunePlan(), costs.FaqBotWorkload()
+    assert costs.managed_training_usd(plan, PRICES) == pytest.approx(9.0)  # 1.8M x 5.00 / 1M
     # 30,000 requests x (300 x 0.80 + 300 x 3.20) / 1M = 36 USD: no passages, fine-tuned prices
-    assert paradigm.managed_serving_usd(plan, workload, PRICES) == pytest.approx(36.0)
+    assert costs.managed_serving_usd(plan, workload, PRICES) == pytest.approx(36.0)
 
 
 def test_own_gpu_training_and_serving_by_hand():
-    own, plan = paradigm.OwnGpuPlan(), paradigm.FineTunePlan()
+    own, plan = costs.OwnGpuPlan(), costs.FineTunePlan()
     # 6 x 7e9 x 1.8e6 = 7.56e16 FLOP on 8 A100s at Llama 2's implied utilisation: about 70 s, so the 1 h floor
-    seconds = 7.56e16 / (312e12 * paradigm.llama2_compute_check(FACTS).utilization * 8)
+    seconds = 7.56e16 / (312e12 * hardware.llama2_compute_check(FACTS).utilization * 8)
     assert 60 < seconds < 80
-    assert paradigm.own_gpu_training_hours(own, plan, FACTS) == 1
-    big = paradigm.FineTunePlan(examples=1_500_000)  # 1000x the data: about 19.6 hours
-    assert paradigm.own_gpu_training_hours(own, big, FACTS) == pytest.approx(seconds * 1000 / 3600)
-    assert paradigm.own_gpu_serving_usd(own, FACTS, PRICES) == pytest.approx(1.29 * 24 * 30)  # 928.8
+    assert costs.own_gpu_training_hours(own, plan, FACTS) == 1
+    big = costs.FineTunePlan(examples=1_500_000)  # 1000x the data: about 19.6 hours
+    assert costs.own_gpu_training_hours(own, big, FACTS) == pytest.approx(seconds * 1000 / 3600)
+    assert costs.own_gpu_serving_usd(own, FACTS, PRICES) == pytest.approx(1.29 * 24 * 30)  # 928.8
     with pytest.raises(ValueError, match="13B fp16"):  # 26 GB of weights on a 24 GB A10
-        paradigm.own_gpu_serving_usd(paradigm.OwnGpuPlan(params_billion=13), FACTS, PRICES)
+        costs.own_gpu_serving_usd(costs.OwnGpuPlan(params_billion=13), FACTS, PRICES)
 
 
 def test_same_workload_paths_by_hand_and_who_wins():
-    paths = {p.key: p for p in paradigm.same_workload_paths(PRICES, FACTS, paradigm.FaqBotWorkload())}
+    paths = {p.key: p for p in costs.same_workload_paths(PRICES, FACTS, costs.FaqBotWorkload())}
     assert list(paths) == ["rag.gpt-6-luna", "rag.gpt-4.1-mini", "managed.gpt-4.1-mini", "own_gpu"]
     assert paths["rag.gpt-6-luna"].first_year_usd == pytest.approx(12 * 9.0)
     assert paths["rag.gpt-4.1-mini"].monthly_usd == pytest.approx(45 * 0.40 + 9 * 1.60)  # 32.4
@@ -464,5 +464,5 @@ def test_same_workload_paths_by_hand_and_who_wins():
     assert [p.key for p in order] == ["rag.gpt-6-luna", "rag.gpt-4.1-mini", "managed.gpt-4.1-mini", "own_gpu"]
     assert paths["managed.gpt-4.1-mini"].first_year_usd / paths["rag.gpt-4.1-mini"].first_year_usd < 1.5
     assert paths["own_gpu"].first_year_usd > 10 * paths["managed.gpt-4.1-mini"].first_year_usd
-    table = paradigm.same_workload_table(list(paths.values()), PRICES)
+    table = costs.same_workload_table(list(paths.values()), PRICES)
     assert table.loc["관리형 파인튜닝 (gpt-4.1-mini)", "첫해 (읽기용)"] == "약 64만 원"  # 459 x 1400 = 642,600원

@@ -8,7 +8,7 @@ import pytest
 
 from ragfirst.rag import store
 from ragfirst.runtime.config import Backend
-from ragfirst.llm.chat import Generation
+from ragfirst.llm.usage import Generation
 from ragfirst.rag.answer import (
     ABSTAIN_RULE, DECLINE, answer, build_prompt, clean_generation, context_sentences, model_declined,
 )

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from ragfirst.llm.chat import Generation
+from ragfirst.llm.usage import Generation
 from ragfirst.rag import store
 from ragfirst.rag.answer import answer
 from ragfirst.rag.confidence import DEFAULT_MODEL

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ragfirst import cli
-from ragfirst.economics import decide, roi
+from ragfirst.economics import checklists, decide, roi, roi_inputs, roi_report
 from ragfirst.runtime import sourced
 from ragfirst.runtime.config import DATA_DIR, REPO_ROOT
 
@@ -44,7 +44,7 @@ TOY_ASSUMPTIONS = {
 
 @pytest.fixture(scope="module")
 def costs():
-    return roi.load_costs()
+    return roi_inputs.load_costs()
 
 
 def test_cost_table_has_the_seeds_items_with_periods_and_sources():
@@ -61,7 +61,7 @@ def test_cost_table_has_the_seeds_items_with_periods_and_sources():
     table = {}
     for row in rows:
         table.setdefault(row["approach"], {})[row["item"]] = float(row["value"])
-        assert row["unit"] == "만원" and row["period"] in roi.PERIODS and row["source"] and row["date"]
+        assert row["unit"] == "만원" and row["period"] in roi_inputs.PERIODS and row["source"] and row["date"]
         assert row["source"].startswith("원문 002 (docs/sources.md)")
         assert sourced.ISO_DATE.fullmatch(row["date"]), row["date"]
         if row["item"] == "maintenance":  # the seed gives no period: the reading must be explained
@@ -90,20 +90,20 @@ def test_retraining_is_charged_in_month_six_and_twelve(costs):
 
 
 def test_expected_performance_formula():
-    project = roi.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
-    perf = {a: roi.get_expected_performance(a, project, TOY_ASSUMPTIONS) for a in roi.APPROACHES}
+    project = roi_inputs.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
+    perf = {a: roi.get_expected_performance(a, project, TOY_ASSUMPTIONS) for a in roi_inputs.APPROACHES}
     # no retrieval: -10; fine-tuning also -20 x (1 - 5000/10000) = -10
     assert perf == {"prompt_engineering": 70, "rag_system": 85, "tool_use": 72, "finetuning": 68}
-    live = roi.validate_project({**SEED_PROJECT, "needs_external_knowledge": False, "needs_realtime_tools": True,
+    live = roi_inputs.validate_project({**SEED_PROJECT, "needs_external_knowledge": False, "needs_realtime_tools": True,
                                  "data_available": 12000}, TOY_ASSUMPTIONS)
     assert roi.get_expected_performance("tool_use", live, TOY_ASSUMPTIONS) == 82
     assert roi.get_expected_performance("finetuning", live, TOY_ASSUMPTIONS) == 88 - 15  # enough data: no penalty
-    measured = roi.validate_project({**SEED_PROJECT, "measured_performance": {"rag_system": 91}}, TOY_ASSUMPTIONS)
+    measured = roi_inputs.validate_project({**SEED_PROJECT, "measured_performance": {"rag_system": 91}}, TOY_ASSUMPTIONS)
     assert roi.get_expected_performance("rag_system", measured, TOY_ASSUMPTIONS) == 91
 
 
 def test_business_value_formula():
-    project = roi.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
+    project = roi_inputs.validate_project(SEED_PROJECT, TOY_ASSUMPTIONS)
     assert roi.estimate_business_value(85, project, TOY_ASSUMPTIONS) == pytest.approx(12 * 1000 * 0.4 * 0.85)
     # 15 points short of 85: 1 - 0.05 x 15 = 0.25 of the value
     assert roi.estimate_business_value(70, project, TOY_ASSUMPTIONS) == pytest.approx(12 * 1000 * 0.4 * 0.70 * 0.25)
@@ -126,7 +126,7 @@ def test_seed_example_roi_and_payback(costs):
 
 def test_shipped_data_recommends_rag_for_the_seed_example():
     results = roi.compare_approaches(SEED_PROJECT)
-    assert [r["approach"] for r in results] == list(roi.APPROACHES)
+    assert [r["approach"] for r in results] == list(roi_inputs.APPROACHES)
     assert roi.recommend(results)["approach"] == "rag_system"
 
 
@@ -167,17 +167,17 @@ def test_cost_overrides_change_only_the_named_item(costs):
 @pytest.mark.parametrize("field", ["domain", "complexity", "data_available", "performance_requirement", "budget"])
 def test_missing_field_is_named(field):
     project = {k: v for k, v in SEED_PROJECT.items() if k != field}
-    with pytest.raises(roi.ProjectError, match=field):
+    with pytest.raises(roi_inputs.ProjectError, match=field):
         roi.calculate_ai_approach_roi("rag_system", project)
 
 
 def test_unknown_approach_lists_the_valid_ones():
-    with pytest.raises(roi.ProjectError, match="approach.*rag_system"):
+    with pytest.raises(roi_inputs.ProjectError, match="approach.*rag_system"):
         roi.calculate_ai_approach_roi("rag", SEED_PROJECT)
 
 
 def test_budget_in_won_is_caught_with_the_conversion():
-    with pytest.raises(roi.ProjectError) as error:
+    with pytest.raises(roi_inputs.ProjectError) as error:
         roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "budget": 20_000_000})
     assert "budget" in str(error.value) and "만원" in str(error.value) and "2,000만원" in str(error.value)
 
@@ -185,7 +185,7 @@ def test_budget_in_won_is_caught_with_the_conversion():
 @pytest.mark.parametrize("value, words", [(-10, "음수"), ("abc", "숫자가 아닙니다"), (float("nan"), "유한한")])
 def test_bad_cost_override_names_the_item_and_unit(value, words):
     project = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": value}}}
-    with pytest.raises(roi.ProjectError) as error:
+    with pytest.raises(roi_inputs.ProjectError) as error:
         roi.calculate_ai_approach_roi("rag_system", project)
     assert "cost_overrides.rag_system.monthly_api" in str(error.value)
     assert "만원" in str(error.value) and words in str(error.value)
@@ -200,7 +200,7 @@ def test_bad_cost_override_names_the_item_and_unit(value, words):
     ({"cost_overrides": {"rag_system": {"gpu": 10}}}, "cost_overrides.rag_system.gpu"),
 ])
 def test_bad_project_values_name_the_field(change, field):
-    with pytest.raises(roi.ProjectError, match=field.replace(".", r"\.")):
+    with pytest.raises(roi_inputs.ProjectError, match=field.replace(".", r"\.")):
         roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, **change})
 
 
@@ -217,8 +217,8 @@ COST_HEADER = "approach,item,value,unit,period,source,date,note\n"
 def test_bad_cost_file_names_file_and_line(tmp_path, row, words):
     bad = tmp_path / "costs.csv"
     bad.write_text(COST_HEADER + row + "\n", encoding="utf-8")
-    with pytest.raises((roi.ProjectError, sourced.DataFileError), match=words):
-        roi.load_costs(bad)
+    with pytest.raises((roi_inputs.ProjectError, sourced.DataFileError), match=words):
+        roi_inputs.load_costs(bad)
 
 
 def _assumptions_file(tmp_path: Path, replace_line: tuple[str, str] | None = None, drop: str | None = None) -> Path:
@@ -233,7 +233,7 @@ def _assumptions_file(tmp_path: Path, replace_line: tuple[str, str] | None = Non
 
 
 def test_shipped_assumptions_load_with_dates_and_sources():
-    table = roi.load_assumptions()
+    table = roi_inputs.load_assumptions()
     assert table["finetuning.data_target"] == 10_000 and table["gap.realtime_tools"] == 15
     with open(DATA_DIR / "roi" / "assumptions.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -248,17 +248,17 @@ def test_shipped_assumptions_load_with_dates_and_sources():
     (None, "value.shortfall_penalty", r"assumptions\.csv: .*value\.shortfall_penalty"),
 ])
 def test_bad_assumptions_file_names_file_row_and_column(tmp_path, change, drop, words):
-    with pytest.raises((roi.ProjectError, sourced.DataFileError), match=words):
-        roi.load_assumptions(_assumptions_file(tmp_path, change, drop))
+    with pytest.raises((roi_inputs.ProjectError, sourced.DataFileError), match=words):
+        roi_inputs.load_assumptions(_assumptions_file(tmp_path, change, drop))
 
 
 def test_missing_assumptions_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.csv"):
-        roi.load_assumptions(tmp_path / "nope.csv")
+        roi_inputs.load_assumptions(tmp_path / "nope.csv")
 
 
 def test_unknown_project_key_is_rejected_with_the_allowed_names():
-    with pytest.raises(roi.ProjectError) as error:
+    with pytest.raises(roi_inputs.ProjectError) as error:
         roi.calculate_ai_approach_roi("rag_system", {**SEED_PROJECT, "monthly_volumne": 2000})
     message = str(error.value)
     assert "monthly_volumne" in message and "혹시 'monthly_volume'" in message
@@ -267,12 +267,12 @@ def test_unknown_project_key_is_rejected_with_the_allowed_names():
 
 def test_every_field_decide_reads_is_an_allowed_project_field():
     read_by_decide = set(decide.QUESTION_FIELDS.values()) | {"data_available", "budget", "task_type", "performance_requirement"}
-    read_by_decide |= {f for items in decide.CHECKLISTS.values() for item in items for f in item.fields}
-    assert read_by_decide <= set(roi.PROJECT_FIELDS)
-    roi.validate_project(roi.load_project(DATA_DIR / "roi" / "customer_service.yaml"))  # shipped files pass
+    read_by_decide |= {f for items in checklists.CHECKLISTS.values() for item in items for f in item.fields}
+    assert read_by_decide <= set(roi_inputs.PROJECT_FIELDS)
+    roi_inputs.validate_project(roi_inputs.load_project(DATA_DIR / "roi" / "customer_service.yaml"))  # shipped files pass
     for entry in decide.load_scenarios():
         if entry["project"]["domain"] in ("customer_service", "legal_contract_review"):
-            roi.validate_project(entry["project"])
+            roi_inputs.validate_project(entry["project"])
 
 
 def test_shipped_project_file_points_to_notebook_02():
@@ -309,7 +309,7 @@ def test_api_cost_override_from_token_prices_by_hand():
     table = roi.api_cost_table(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy")
     assert table.loc["RAG", "원문(원/건)"] == 800  # 80만원 / 1,000 inquiries
     assert table.loc["RAG", "toy(원/건)"] == pytest.approx(0.57, abs=0.005)
-    with pytest.raises(roi.ProjectError, match="finetuning"):
+    with pytest.raises(roi_inputs.ProjectError, match="finetuning"):
         roi.api_cost_override(roi.api_workload(SEED_PROJECT), TOY_PRICES, "toy", ("finetuning",))
 
 
@@ -360,10 +360,10 @@ def test_explain_roi_shows_the_requirement_factor():
 
 # --- properties --------------------------------------------------------------------
 
-APPROACH = st.sampled_from(roi.APPROACHES)
+APPROACH = st.sampled_from(roi_inputs.APPROACHES)
 PROJECTS = st.fixed_dictionaries({
     "domain": st.just("customer_service"),
-    "complexity": st.sampled_from(roi.COMPLEXITIES),
+    "complexity": st.sampled_from(roi_inputs.COMPLEXITIES),
     "data_available": st.integers(0, 50_000),
     "performance_requirement": st.integers(50, 99),
     "budget": st.integers(0, 10_000),
@@ -375,7 +375,7 @@ PROJECTS = st.fixed_dictionaries({
 @settings(max_examples=150, deadline=None, database=None)
 @given(approach=APPROACH, project=PROJECTS, pick=st.integers(0, 10), extra=st.floats(0.01, 5000))
 def test_a_higher_cost_never_raises_roi(costs, approach, project, pick, extra):
-    assumptions = roi.load_assumptions()
+    assumptions = roi_inputs.load_assumptions()
     item = costs[approach][pick % len(costs[approach])]
     base = roi.calculate_ai_approach_roi(approach, project, costs, assumptions)
     dearer = roi.calculate_ai_approach_roi(
@@ -387,7 +387,7 @@ def test_a_higher_cost_never_raises_roi(costs, approach, project, pick, extra):
 @settings(max_examples=150, deadline=None, database=None)
 @given(approach=APPROACH, project=PROJECTS, more=st.integers(0, 50_000))
 def test_more_budget_never_makes_a_feasible_approach_infeasible(costs, approach, project, more):
-    assumptions = roi.load_assumptions()
+    assumptions = roi_inputs.load_assumptions()
     before = roi.calculate_ai_approach_roi(approach, project, costs, assumptions)
     after = roi.calculate_ai_approach_roi(approach, {**project, "budget": project["budget"] + more}, costs, assumptions)
     assert after["within_budget"] >= before["within_budget"]
@@ -397,10 +397,10 @@ def test_more_budget_never_makes_a_feasible_approach_infeasible(costs, approach,
 @settings(max_examples=100, deadline=None, database=None)
 @given(project=PROJECTS, more=st.integers(0, 50_000))
 def test_more_data_never_lowers_expected_performance(project, more):
-    assumptions = roi.load_assumptions()
-    low = roi.validate_project(project, assumptions)
-    high = roi.validate_project({**project, "data_available": project["data_available"] + more}, assumptions)
-    for approach in roi.APPROACHES:
+    assumptions = roi_inputs.load_assumptions()
+    low = roi_inputs.validate_project(project, assumptions)
+    high = roi_inputs.validate_project({**project, "data_available": project["data_available"] + more}, assumptions)
+    for approach in roi_inputs.APPROACHES:
         assert roi.get_expected_performance(approach, high, assumptions) >= roi.get_expected_performance(approach, low, assumptions)
 
 
@@ -412,10 +412,10 @@ def test_export_writes_csv_and_excel_outside_the_repo(tmp_path):
     import pandas as pd
 
     results = roi.compare_approaches(SEED_PROJECT)
-    csv_path, xlsx_path = roi.export_comparison(results, SEED_PROJECT, directory=tmp_path)
+    csv_path, xlsx_path = roi_report.export_comparison(results, SEED_PROJECT, directory=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roi_comparison.csv", "roi_comparison.xlsx"]
     table = pd.read_csv(csv_path, encoding="utf-8-sig")
-    assert list(table["접근법"]) == list(roi.APPROACHES)
+    assert list(table["접근법"]) == list(roi_inputs.APPROACHES)
     assert table.loc[table["접근법"] == "rag_system", "연간 비용(만원)"].item() == 2120
     assert openpyxl.load_workbook(xlsx_path).sheetnames == ["비교", "입력", "비용표"]
 
@@ -425,7 +425,7 @@ def test_export_cost_sheet_applies_the_projects_overrides(tmp_path):
 
     project = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": 5}}}
     results = roi.compare_approaches(project)
-    csv_path, xlsx_path = roi.export_comparison(results, project, directory=tmp_path)
+    csv_path, xlsx_path = roi_report.export_comparison(results, project, directory=tmp_path)
     sheet = pd.read_excel(xlsx_path, sheet_name="비용표")
     api = sheet[(sheet["approach"] == "rag_system") & (sheet["item"] == "monthly_api")].iloc[0]
     assert api["value"] == 5 and api["seed_value"] == 80 and "cost_overrides" in api["source"]
@@ -439,14 +439,14 @@ def test_export_cost_sheet_applies_the_projects_overrides(tmp_path):
 def test_export_refuses_results_from_another_project(tmp_path):
     results = roi.compare_approaches(SEED_PROJECT)
     cheaper = {**SEED_PROJECT, "cost_overrides": {"rag_system": {"monthly_api": 5}}}
-    with pytest.raises(roi.ProjectError, match="rag_system.*annual_cost"):
-        roi.export_comparison(results, cheaper, directory=tmp_path)
+    with pytest.raises(roi_inputs.ProjectError, match="rag_system.*annual_cost"):
+        roi_report.export_comparison(results, cheaper, directory=tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
 def test_export_defaults_to_the_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("RAGFIRST_CACHE", str(tmp_path / "cache"))
-    csv_path, _ = roi.export_comparison(roi.compare_approaches(SEED_PROJECT), SEED_PROJECT)
+    csv_path, _ = roi_report.export_comparison(roi.compare_approaches(SEED_PROJECT), SEED_PROJECT)
     assert csv_path.parent == tmp_path / "cache" / "roi"
 
 
@@ -460,7 +460,7 @@ def test_cli_roi_json_lists_the_seed_result_dicts(tmp_path, capsys):
     path = _write(tmp_path, "project.json", SEED_PROJECT)
     assert cli.main(["roi", str(path), "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
-    assert [r["approach"] for r in results] == list(roi.APPROACHES)
+    assert [r["approach"] for r in results] == list(roi_inputs.APPROACHES)
     assert results[1]["annual_cost"] == 2120 and results[1]["roi_percentage"] == pytest.approx(92.4528, abs=1e-3)
 
 
@@ -483,7 +483,7 @@ def test_cli_roi_on_the_shipped_yaml_via_the_installed_command():
 
 
 def test_the_seeds_data_threshold_is_far_above_the_published_starting_points():
-    table = roi.load_assumptions()
+    table = roi_inputs.load_assumptions()
     assert table["finetuning.data_target"] == 10_000  # 원문 002's checklist
     assert table["evidence.lima.examples"] == 1_000  # LIMA, arXiv:2305.11206
     assert table["evidence.openai_sft.start_examples"] == 50  # OpenAI's guide
@@ -496,7 +496,7 @@ def test_a_projects_data_target_replaces_the_tables():
     lima = roi.calculate_ai_approach_roi("finetuning", {**small, "data_target": 1_000}, None, TOY_ASSUMPTIONS)
     # the seed's 10K: 90% of the data missing costs 0.9 x data_penalty points; with LIMA's 1,000 nothing is missing
     assert lima["expected_performance"] - seed["expected_performance"] == pytest.approx(0.9 * TOY_ASSUMPTIONS["finetuning.data_penalty"])
-    assert roi.data_target(TOY_ASSUMPTIONS, {"data_target": "1,000"}) == 1_000
-    assert roi.data_target(TOY_ASSUMPTIONS, {}) == 10_000
-    with pytest.raises(roi.ProjectError, match="data_target"):
-        roi.validate_project({**small, "data_target": 0}, TOY_ASSUMPTIONS)
+    assert roi_inputs.data_target(TOY_ASSUMPTIONS, {"data_target": "1,000"}) == 1_000
+    assert roi_inputs.data_target(TOY_ASSUMPTIONS, {}) == 10_000
+    with pytest.raises(roi_inputs.ProjectError, match="data_target"):
+        roi_inputs.validate_project({**small, "data_target": 0}, TOY_ASSUMPTIONS)

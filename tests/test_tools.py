@@ -12,7 +12,15 @@ import jsonschema
 import pytest
 
 from ragfirst.hybrid.shop import build_shop_db
+from ragfirst.runtime.config import DATA_DIR
 from ragfirst.hybrid.tools import (
+    CHANGE_OF_MIND_DAYS,
+    DEFECT_DAYS,
+    MAX_PAUSE_MONTHS,
+    PAUSE_NOTICE_DAYS,
+    PAUSES_PER_YEAR,
+    REGION_RETURN_SURCHARGE_KRW,
+    RETURN_FEE_KRW,
     TOOL_NAMES,
     TOOL_SPECS,
     ShopTools,
@@ -216,3 +224,26 @@ def test_unknown_customer_and_missing_database(db, tmp_path):
         ShopTools(db, "C999")
     with pytest.raises(FileNotFoundError, match="build_shop_db"):
         ShopTools(tmp_path / "none.sqlite", "C001")
+
+
+def faq(doc_id: str) -> str:
+    return (DATA_DIR / "corpus" / "faq" / f"{doc_id}.md").read_text(encoding="utf-8")
+
+
+def won(amount: int) -> str:
+    return f"{amount:,}원"
+
+
+def test_policy_constants_say_what_the_faq_says():
+    """The tools copy these values from the FAQ the RAG side answers from; changing one side alone fails here."""
+    assert f"{CHANGE_OF_MIND_DAYS}일 이내에 신청하시면 단순 변심 반품" in faq("faq-010")
+    assert f"{DEFECT_DAYS}일 이내에 초기 불량" in faq("faq-012")
+    assert f"에어린 본체: {won(RETURN_FEE_KRW['device'])}" in faq("faq-010")
+    assert f"필터·소모품·액세서리: {won(RETURN_FEE_KRW['other'])}" in faq("faq-010")
+    assert "왕복으로 더해집니다" in faq("faq-010")  # so the return surcharge is twice the one-way delivery surcharge
+    assert REGION_RETURN_SURCHARGE_KRW["mainland"] == 0
+    assert f"제주 지역: {won(REGION_RETURN_SURCHARGE_KRW['jeju'] // 2)} 추가" in faq("faq-003")
+    assert f"도서산간 지역(울릉도, 백령도 등 섬 지역과 일부 산간 지역): {won(REGION_RETURN_SURCHARGE_KRW['remote'] // 2)} 추가" in faq("faq-003")
+    assert f"배송 예정일 {PAUSE_NOTICE_DAYS}일 전까지" in faq("faq-029")
+    assert f"최대 {MAX_PAUSE_MONTHS}개월까지" in faq("faq-029")
+    assert f"1년에 {PAUSES_PER_YEAR}회까지" in faq("faq-029")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ragfirst.economics.decide import EDGES, NODES, Decision
+from ragfirst.economics.decide import Decision, EDGES, NODES
 
 # Questions go down the left column; each outcome sits to the right of its question.
 MAIN_X, SIDE_X = 185, 570

@@ -8,7 +8,7 @@ remaining questions after a "Yes" and combines every technique that applies.
 The answer numbers follow the seed's scenario options (``CHOICES``):
 1 prompting, 2 RAG, 3 Tool Use, 4 fine-tuning, 5 hybrid (None: no technique yet).
 Approach ids and Korean names are those of ``ragfirst.economics.roi`` (``APPROACH_LABELS``),
-and the data threshold is ``roi.data_target(project=...)`` (the project's ``data_target``, else ``finetuning.data_target``
+and the data threshold is ``roi_inputs.data_target(project=...)`` (the project's ``data_target``, else ``finetuning.data_target``
 in data/roi/assumptions.csv), so the two modules cannot disagree.
 """
 
@@ -17,20 +17,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from ragfirst.economics.roi import (
+from ragfirst.economics.checklists import BEFORE_FINETUNING, VERDICT_PENDING, finetuning_investment, score_checklist
+from ragfirst.economics.roi_inputs import (
     APPROACH_LABELS,
     HYBRID_LABEL,
     ProjectError,
     check_budget,
     check_known_fields,
     data_target,
-    initial_cost,
-    load_costs,
     load_project,
     parse_number,
-    with_cost_overrides,
 )
 from ragfirst.runtime.config import ANSWER_KEYS_DIR, DATA_DIR
 
@@ -77,7 +75,6 @@ QUESTION_FIELDS = {
 # The seed's scenario options: number -> approach id of ragfirst.economics.roi (5: several combined).
 CHOICE_APPROACHES = {1: "prompt_engineering", 2: "rag_system", 3: "tool_use", 4: "finetuning"}
 CHOICES = {**{n: APPROACH_LABELS[a] for n, a in CHOICE_APPROACHES.items()}, 5: HYBRID_LABEL}
-VERDICT_PENDING = "판단 보류"
 # What a "Yes" means at D and F. The seed names the questions only; these readings keep them apart:
 # documents go to RAG, a live system goes to tools, and a speed requirement goes to neither.
 DEFINITIONS = {
@@ -100,18 +97,6 @@ NON_TEXT_TASKS = {
 def choice_number(approach: str) -> int:
     """The seed's option number of one approach id (``rag_system`` -> 2)."""
     return next(n for n, a in CHOICE_APPROACHES.items() if a == approach)
-
-
-def finetuning_investment(project: Mapping[str, Any] | None = None) -> float:
-    """Up-front cost of fine-tuning in 만원, from the ROI cost table (development + initial training).
-
-    The seed's checklist says "500만원 이상", but its own cost table adds 300 of
-    initial training to the 500 of development; the table is the one source used.
-    The project's ``cost_overrides`` apply, so a project priced with a managed
-    fine-tuning API (``roi.finetuning_cost_override``) is asked about its own figure.
-    """
-    overrides = (project or {}).get("cost_overrides")
-    return initial_cost(with_cost_overrides(load_costs(), overrides)["finetuning"])
 
 
 @dataclass(frozen=True)
@@ -307,123 +292,6 @@ def _caveats(project: Mapping[str, Any]) -> tuple[str, ...]:
         notes.append("99% 이상의 정확도는 어떤 접근법도 보장하지 못합니다: 전문가 검토(사람의 최종 확인)와 "
                      "규제 요건(예: 의료기기 인허가)을 설계에 넣어야 합니다.")
     return tuple(notes)
-
-
-# --- checklists -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    """One checkbox of a seed checklist and how a project answers it."""
-
-    id: str
-    text: str  # the seed's wording (원문 002, 체크리스트)
-    fields: tuple[str, ...]  # project fields the answer comes from
-    rule: Callable[[Mapping[str, Any]], bool]
-    note: str = ""
-
-
-def _true(name: str) -> Callable[[Mapping[str, Any]], bool]:
-    def rule(project: Mapping[str, Any]) -> bool:
-        if not isinstance(project[name], bool):
-            raise ProjectError(f"project['{name}']={project[name]!r}: true 또는 false가 필요합니다.")
-        return project[name]
-    return rule
-
-
-BEFORE_FINETUNING: tuple[ChecklistItem, ...] = (
-    ChecklistItem("prompt_tried", "프롬프트 최적화를 충분히 시도했는가?", ("prompt_optimization_tried",), _true("prompt_optimization_tried")),
-    ChecklistItem("rag_not_enough", "RAG로 해결되지 않는가?", ("rag_insufficient",), _true("rag_insufficient")),
-    ChecklistItem("tools_not_enough", "Tool Use로 해결되지 않는가?", ("tool_use_insufficient",), _true("tool_use_insufficient")),
-    ChecklistItem("specialized", "정말로 도메인-특화 행동이 필요한가?", ("needs_specialized_behavior",), _true("needs_specialized_behavior")),
-    ChecklistItem("data_10k", "고품질 데이터 10,000+ 보유하고 있는가?", ("data_available",),
-                  lambda p: parse_number(p["data_available"], "project['data_available']", "건") >= data_target(project=p),
-                  "기준 건수는 프로젝트의 data_target, 없으면 data/roi/assumptions.csv의 finetuning.data_target입니다 (ROI 모델과 같은 값)."),
-    ChecklistItem("budget", "초기 투자비 500만원 이상 투자 가능한가?", ("budget",),
-                  lambda p: check_budget(p["budget"]) >= finetuning_investment(p),
-                  "원문은 500만원이지만 같은 원문의 비용 표는 개발 500 + 초기 학습 300 = 800만원이므로 비용 표의 값(플로우차트 L과 같은 값)으로 확인합니다."),
-    ChecklistItem("model_ops", "지속적인 모델 관리 리소스가 있는가?", ("has_model_ops_team",), _true("has_model_ops_team")),
-    ChecklistItem("critical", "성능 개선이 비즈니스에 치명적으로 중요한가?", ("performance_critical",), _true("performance_critical")),
-)
-
-ALTERNATIVES_FIRST: tuple[ChecklistItem, ...] = (
-    ChecklistItem("rag", "RAG: 최신 정보나 대량 문서 기반 답변이 필요한가?", ("needs_external_knowledge",), _true("needs_external_knowledge")),
-    ChecklistItem("tool_use", "Tool Use: 실시간 데이터나 외부 시스템 연동이 필요한가?", ("needs_realtime_tools",), _true("needs_realtime_tools")),
-    ChecklistItem("hybrid", "하이브리드: 복합적 요구사항으로 여러 기법 조합이 필요한가?",
-                  ("needs_external_knowledge", "needs_realtime_tools", "needs_specialized_behavior"),
-                  lambda p: sum(bool(p[n]) for n in ("needs_external_knowledge", "needs_realtime_tools", "needs_specialized_behavior")) >= 2),
-)
-
-CHECKLISTS = {"before_finetuning": BEFORE_FINETUNING, "alternatives_first": ALTERNATIVES_FIRST}
-
-
-@dataclass(frozen=True)
-class ChecklistScore:
-    """Which boxes a project ticks; unanswered ones name the missing project fields."""
-
-    name: str
-    checked: tuple[str, ...]
-    unchecked: tuple[str, ...]
-    unanswered: tuple[str, ...]
-    total: int
-    verdict: str
-    provisional: bool = False  # True: unanswered items could still change the verdict ("판단 보류")
-
-    @property
-    def score(self) -> int:
-        return len(self.checked)
-
-
-def score_checklist(name: str, project: Mapping[str, Any]) -> ChecklistScore:
-    """Score one of the seed's checklists (``before_finetuning`` or ``alternatives_first``).
-
-    Fine-tuning is worth considering only when every box of ``before_finetuning``
-    is ticked; any ticked box of ``alternatives_first`` points to that technique first.
-    """
-    if name not in CHECKLISTS:
-        raise ProjectError(f"checklist={name!r}: 가능한 값: {', '.join(CHECKLISTS)}")
-    checked, unchecked, unanswered = [], [], []
-    for item in CHECKLISTS[name]:
-        if any(project.get(f) is None for f in item.fields):
-            unanswered.append(item.id)
-        elif item.rule(project):
-            checked.append(item.id)
-        else:
-            unchecked.append(item.id)
-    total = len(CHECKLISTS[name])
-    missing = sorted({f for item in CHECKLISTS[name] if item.id in unanswered for f in item.fields if project.get(f) is None})
-    todo = f"답하지 않은 항목이 {len(unanswered)}개 남았습니다. 프로젝트에 {', '.join(missing)} 필드를 채우세요"
-    # Unanswered items leave the verdict open unless the answered ones already settle it.
-    if name == "before_finetuning":  # fine-tuning only when every box is ticked: one "no" settles it
-        settled = bool(unchecked) or not unanswered
-        if unchecked:
-            verdict = f"{total}개 중 {len(checked)}개 충족: 파인튜닝보다 대안을 먼저 쓰세요."
-        elif not unanswered:
-            verdict = "모든 항목을 충족합니다: 파인튜닝을 검토할 만합니다."
-        else:
-            verdict = f"{VERDICT_PENDING}: 답한 {len(checked)}개는 모두 충족합니다. {todo}."
-    else:  # any ticked box names an alternative to try first
-        labels = {"rag": APPROACH_LABELS["rag_system"], "tool_use": APPROACH_LABELS["tool_use"], "hybrid": HYBRID_LABEL}
-        settled = bool(checked) or not unanswered
-        if checked:
-            verdict = "먼저 검토할 대안: " + ", ".join(labels[c] for c in checked)
-        elif not unanswered:
-            verdict = "해당하는 대안이 없습니다."
-        else:
-            verdict = f"{VERDICT_PENDING}: 답한 항목 중 해당하는 대안은 없습니다. {todo}."
-    if unanswered and settled:
-        verdict += f" ({todo})"
-    return ChecklistScore(name, tuple(checked), tuple(unchecked), tuple(unanswered), total, verdict, not settled)
-
-
-def checklist_table(name: str, project: Mapping[str, Any]):
-    """One row per checkbox: the seed's text, the project's answer (☑/☐/?), and notes."""
-    import pandas as pd
-
-    result = score_checklist(name, project)
-    mark = {**{i: "☑" for i in result.checked}, **{i: "☐" for i in result.unchecked}, **{i: "?" for i in result.unanswered}}
-    return pd.DataFrame([(mark[item.id], item.text, ", ".join(item.fields), item.note) for item in CHECKLISTS[name]],
-                        columns=["답", "항목 (원문)", "프로젝트 필드", "메모"])
 
 
 def format_decision(decision: Decision) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ragfirst.economics.paradigm import format_krw, gpu_memory_lines
+from ragfirst.economics.hardware import gpu_memory_lines
+from ragfirst.economics.money import format_krw
 from ragfirst.runtime.sourced import SourcedTable
 
 KIND_COLORS = {"API 한 달": "#29b6f6", "GPU 하루": "#ef5350"}
@@ -10,7 +11,7 @@ LINE_STYLES = (":", "--", "-.", (0, (5, 1)))
 
 
 def plot_cost_comparison(costs, ax=None):
-    """Horizontal bars of ``paradigm.cost_comparison`` in 만원 on a linear axis.
+    """Horizontal bars of ``costs.cost_comparison`` in 만원 on a linear axis.
 
     Linear on purpose: bar lengths must keep the real ratios (a day of GPUs is
     tens of times a month of API); a log axis would shrink that gap to a step.
@@ -31,7 +32,7 @@ def plot_cost_comparison(costs, ax=None):
 
 
 def plot_memory_vs_gpus(memory, facts: SourcedTable, ax=None):
-    """Grouped bars of ``paradigm.memory_table`` (GB, log scale) with one line per GPU memory size.
+    """Grouped bars of ``hardware.memory_table`` (GB, log scale) with one line per GPU memory size.
 
     Log scale because the question is "which threshold does each bar cross" over
     3.5 GB to 2,800 GB, not how two bars compare; the lines carry the reading.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ragfirst.economics import roi
+from ragfirst.economics import roi, roi_inputs, roi_report
 
 COLORS = {
     "prompt_engineering": "#66bb6a",
@@ -24,7 +24,7 @@ def plot_annual_cost(results: list[dict[str, Any]], ax=None):
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(8, 4))[1]
-    labels = [roi.APPROACH_LABELS[r["approach"]] for r in results]
+    labels = [roi_inputs.APPROACH_LABELS[r["approach"]] for r in results]
     x = range(len(results))
     ax.bar([i - 0.2 for i in x], [r["annual_cost"] for r in results], width=0.4, color=COST_COLOR, label="연간 비용")
     ax.bar([i + 0.2 for i in x], [r["business_value"] for r in results], width=0.4, color=VALUE_COLOR, label="연간 가치")
@@ -37,7 +37,7 @@ def plot_annual_cost(results: list[dict[str, Any]], ax=None):
     return ax
 
 
-def plot_break_even(project: Mapping[str, Any], months: int = roi.HORIZON_MONTHS, axes=None):
+def plot_break_even(project: Mapping[str, Any], months: int = roi_inputs.HORIZON_MONTHS, axes=None):
     """Left: cumulative cost per approach. Right: cumulative value minus cost, payback month marked and labelled.
 
     The numbers come from ``roi.break_even``. Paybacks in the same month get
@@ -51,7 +51,7 @@ def plot_break_even(project: Mapping[str, Any], months: int = roi.HORIZON_MONTHS
     series = roi.break_even(project, months)
     same_month: dict[int, int] = {}
     for row in series:
-        label = roi.APPROACH_LABELS[row.approach]
+        label = roi_inputs.APPROACH_LABELS[row.approach]
         style = {"color": COLORS[row.approach], "marker": MARKERS[row.approach], "markevery": [], "label": label}
         left.plot(row.months, row.cumulative_cost, **style)
         right.plot(row.months, row.net, **style)
@@ -110,12 +110,12 @@ def show_comparison(project: Mapping[str, Any]) -> None:
     from IPython.display import display
 
     results = roi.compare_approaches(project)
-    display(roi.comparison_table(results)[["이름", "연간 비용(만원)", "기대 성능(%)", "연간 가치(만원)", "ROI(%)",
+    display(roi_report.comparison_table(results)[["이름", "연간 비용(만원)", "기대 성능(%)", "연간 가치(만원)", "ROI(%)",
                                          "손익분기(개월)", "요구 성능 충족", "예산 내"]])
     plot_annual_cost(results)
     plt.show()
     best = roi.recommend(results)
-    print(f"추천: {roi.APPROACH_LABELS[best['approach']]} (ROI {best['roi_percentage']:.1f}%)" if best
+    print(f"추천: {roi_inputs.APPROACH_LABELS[best['approach']]} (ROI {best['roi_percentage']:.1f}%)" if best
           else "추천: 요구 성능과 예산을 함께 만족하는 접근법이 없습니다.")
 
 
@@ -129,11 +129,11 @@ def roi_explorer(project: Mapping[str, Any]):
     import ipywidgets as widgets
 
     controls = {
-        "complexity": widgets.Dropdown(options=list(roi.COMPLEXITIES), value=project["complexity"], description="복잡도"),
+        "complexity": widgets.Dropdown(options=list(roi_inputs.COMPLEXITIES), value=project["complexity"], description="복잡도"),
         "data_available": widgets.IntSlider(value=int(project["data_available"]), min=0, max=20000, step=500, description="데이터(건)"),
         "performance_requirement": widgets.IntSlider(value=int(project["performance_requirement"]), min=50, max=99, description="요구 성능%"),
         "budget": widgets.IntSlider(value=int(project["budget"]), min=0, max=5000, step=100, description="예산(만원)"),
-        "monthly_volume": widgets.IntSlider(value=int(roi.validate_project(project).monthly_volume), min=100, max=5000, step=100,
+        "monthly_volume": widgets.IntSlider(value=int(roi_inputs.validate_project(project).monthly_volume), min=100, max=5000, step=100,
                                             description="월 건수"),
     }
 

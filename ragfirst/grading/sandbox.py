@@ -50,7 +50,6 @@ from ragfirst.grading import jail
 from ragfirst.grading.jail import INSIDE_COMM, INSIDE_HOME, SandboxUnavailable, sandbox_problem
 from ragfirst.runtime.config import OFFLINE_ENV, TEST_ENV, cache_dir
 
-__all__ = ["ExecResult", "Limits", "SandboxedKernel", "SandboxUnavailable", "sandbox_problem"]
 
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
 OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"  # raised in the kernel by ragfirst.grading.outcap

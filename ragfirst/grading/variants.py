@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ragfirst.economics.roi import APPROACHES
+from ragfirst.economics.roi_inputs import APPROACHES
 from ragfirst.grading.submissions import student_id_from_name
 
 DOMAINS = ("customer_service", "it_helpdesk", "hr_helpdesk", "insurance_claims", "travel_booking")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ragfirst.hybrid.shop import build_shop_db
-from ragfirst.hybrid.tools import ORDER_ID_PATTERN
 
 TOOL = "change_delivery_address"
 CHANGEABLE_STATUSES = ("결제완료", "상품준비중")  # not yet handed to the carrier

@@ -20,9 +20,9 @@ ROUTE_MIX_CSV = DATA_DIR / "requests" / "route_mix.csv"
 def token_prices(model: str | None) -> tuple[float, float] | None:
     """(input, output) USD per 1M tokens for an API ``model``, or None if the table has no row.
 
-    Read through ``ragfirst.llm.chat.price_for``, the one (cached) reader of the price rows.
+    Read through ``ragfirst.llm.usage.price_for``, the one (cached) reader of the price rows.
     """
-    from ragfirst.llm.chat import price_for
+    from ragfirst.llm.usage import price_for
 
     price = price_for(model, "openai")
     return None if price is None else (price.input_per_1m, price.output_per_1m)

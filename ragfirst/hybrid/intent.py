@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ragfirst.hybrid.requests import INTENTS, LabelledRequest
+from ragfirst.runtime.logistic import fit_logistic, softmax
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -50,27 +51,6 @@ class IntentPrediction:
     margin: float  # gap to the runner-up: small means "unsure"
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _fit_logistic(vectors: np.ndarray, targets: np.ndarray, n_classes: int, *, l2: float = 1e-3,
-                  steps: int = 500, learning_rate: float = 5.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Multinomial logistic regression by full-batch gradient descent (deterministic: starts at zero)."""
-    mean = vectors.mean(axis=0)
-    centred = vectors - mean
-    weights = np.zeros((vectors.shape[1], n_classes))
-    bias = np.zeros(n_classes)
-    onehot = np.eye(n_classes)[targets]
-    for _ in range(steps):
-        gradient = (_softmax(centred @ weights + bias) - onehot) / len(vectors)
-        weights -= learning_rate * (centred.T @ gradient + l2 * weights)
-        bias -= learning_rate * gradient.sum(axis=0)
-    return weights, bias, mean
-
-
 @dataclass
 class IntentClassifier:
     """A linear scorer over embeddings: ``scores = (embed(text) - mean) @ weights + bias``.
@@ -102,8 +82,8 @@ class IntentClassifier:
             centroids = np.stack([vectors[targets == i].mean(axis=0) for i in range(len(INTENTS))])
             centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
             return cls(INTENTS, centroids.T, np.zeros(len(INTENTS)), np.zeros(vectors.shape[1]), method, embed)
-        weights, bias, mean = _fit_logistic(vectors, targets, len(INTENTS))
-        return cls(INTENTS, weights, bias, mean, method, embed)
+        fitted = fit_logistic(vectors, targets, len(INTENTS))
+        return cls(INTENTS, fitted.weights, fitted.bias, fitted.mean, method, embed)
 
     def predict_many(self, texts: Sequence[str]) -> list[IntentPrediction]:
         if not texts:
@@ -121,7 +101,7 @@ class IntentClassifier:
             raise ValueError(f"임베딩 차원 {vectors.shape[1]}이 분류기의 {self.weights.shape[0]}차원과 다릅니다. 같은 임베딩 함수로 만든 벡터를 주세요.")
         scores = (vectors - self.mean) @ self.weights + self.bias
         if self.method == "logistic":
-            scores = _softmax(scores)
+            scores = softmax(scores)
         predictions = []
         for row in scores:
             order = np.argsort(-row, kind="stable")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragfirst.hybrid.system import RouteOutput
+from ragfirst.hybrid.output import RouteOutput
 from ragfirst.llm.models import DEFAULT_MODEL
 from ragfirst.lora import finetune
 

@@ -16,13 +16,17 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ragfirst.hybrid.calling import run_tools_with_model
 from ragfirst.hybrid.extract import extract_tool_call
 from ragfirst.hybrid.intent import IntentClassifier, IntentPrediction
+from ragfirst.hybrid.knowledge import open_retriever, rag_answer
+from ragfirst.hybrid.output import RouteOutput, from_generation
+from ragfirst.hybrid.specialist import load_lora_specialist
 from ragfirst.hybrid.tools import ShopTools, ToolError
+from ragfirst.rag.retrieve import Retriever
 
 ROUTES = {
     "general_chat": "base_model",
@@ -32,7 +36,7 @@ ROUTES = {
 }
 
 # Completion-style prompts: the local model is a *base* model, so it continues a
-# transcript instead of following instructions (DESIGN.md §2).
+# transcript instead of following instructions (see ragfirst.llm.models).
 CHAT_PROMPT = (
     "맑은숨 고객지원 챗봇과 고객의 대화입니다. 챗봇은 짧고 친절한 존댓말로 답합니다.\n\n"
     "고객: 안녕하세요\n챗봇: 안녕하세요, 맑은숨 고객지원입니다. 무엇을 도와드릴까요?\n\n"
@@ -55,18 +59,6 @@ FALLBACK_SUFFIX = " (fallback)"
 
 
 @dataclass
-class RouteOutput:
-    text: str
-    model: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    sources: list[str] = field(default_factory=list)
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass
 class HybridResponse(RouteOutput):
     intent: str = ""
     route: str = ""
@@ -74,22 +66,19 @@ class HybridResponse(RouteOutput):
     seconds: float = 0.0
 
 
-def _from_generation(generation: Any, note: str = "") -> RouteOutput:
-    return RouteOutput(generation.text.strip(), generation.model, generation.prompt_tokens,
-                       generation.completion_tokens, generation.cost_usd, note=note)
-
-
 class ModernAISystem:
     """One assistant for one authenticated customer, routing each request by intent.
 
     ``generate`` and ``rag_answer`` default to ``ragfirst.llm.chat.generate`` and the RAG
-    pipeline; they are parameters so a notebook can show one route at a time.
+    pipeline; they are parameters so a notebook can show one route at a time. The RAG
+    route searches ``retriever``, or an index this assistant opens on its first knowledge
+    question and keeps for its own life (an assistant made after a re-index sees the new index).
     """
 
     def __init__(self, classifier: IntentClassifier, tools: ShopTools, *, backend: Any = None,
                  generate: Callable[..., Any] | None = None, rag_answer: Callable[[str], RouteOutput] | None = None,
                  specialized_loader: Callable[[], Callable[[str], RouteOutput] | None] | None = None,
-                 max_tokens: int = 96):
+                 retriever: Retriever | None = None, max_tokens: int = 96):
         self.classifier = classifier
         self.tools = tools
         if backend is None:
@@ -99,6 +88,7 @@ class ModernAISystem:
         self.backend = backend
         self._generate = generate
         self._rag_answer = rag_answer
+        self.retriever = retriever
         self._specialized_loader = specialized_loader or load_specialized_model
         self.specialized_model: Callable[[str], RouteOutput] | None = None
         self._specialized_checked = False
@@ -138,17 +128,20 @@ class ModernAISystem:
         return functools.partial(chat.generate, backend=self.backend)
 
     def _route_base_model(self, text: str) -> RouteOutput:
-        return _from_generation(self.generate(CHAT_PROMPT, CHAT_SYSTEM, text))
+        return from_generation(self.generate(CHAT_PROMPT, CHAT_SYSTEM, text))
 
     def _route_rag(self, text: str) -> RouteOutput:
         if self._rag_answer is not None:
             return self._rag_answer(text)
-        return rag_answer(text, generate=self._generate or self.backend_generate(),
+        if self.retriever is None:
+            self.retriever = open_retriever()
+        return rag_answer(text, self.retriever, generate=self._generate or self.backend_generate(),
                           abstain=self.backend.follows_instructions)
 
     def _route_tools(self, text: str) -> RouteOutput:
         if self.can_call_tools:
-            from ragfirst.llm.chat import estimate_cost, get_client
+            from ragfirst.llm.chat import get_client
+            from ragfirst.llm.usage import estimate_cost
 
             client, backend = get_client(self.backend)
             run = run_tools_with_model(client, backend.model, text, self.tools, max_tokens=300)
@@ -174,7 +167,7 @@ class ModernAISystem:
             self._specialized_checked = True
         if self.specialized_model is not None:
             return self.specialized_model(text)
-        output = _from_generation(self.generate(SPECIALIST_PROMPT, SPECIALIST_SYSTEM, text), note=NO_SPECIALIZED_NOTE)
+        output = from_generation(self.generate(SPECIALIST_PROMPT, SPECIALIST_SYSTEM, text), note=NO_SPECIALIZED_NOTE)
         output.model += FALLBACK_SUFFIX
         output.text += "\n(전문 상담원 연결: 고객센터 평일 09:00~18:00)"
         return output
@@ -187,36 +180,4 @@ def load_specialized_model() -> Callable[[str], RouteOutput] | None:
     ``specialized_loader=`` to ModernAISystem to plug in another one (for example
     a fine-tuned model behind an OpenAI-compatible server).
     """
-    from ragfirst.hybrid.specialist import load_lora_specialist
-
     return load_lora_specialist()
-
-
-_RETRIEVER: list[Any] = []
-
-
-def rag_answer(question: str, generate: Callable[..., Any] | None = None, abstain: bool | None = None) -> RouteOutput:
-    """The knowledge_query route: the RAG pipeline's grounded answer (ragfirst.rag.answer) with its sources.
-
-    The index is built (idempotently) on first use; the retriever is kept for the process.
-    ``abstain`` says whether the model may decline (``Backend.follows_instructions``).
-    """
-    from ragfirst.rag.answer import answer
-    from ragfirst.rag.errors import QuestionError
-    from ragfirst.rag.index import build_index
-    from ragfirst.rag.retrieve import Retriever
-
-    if not _RETRIEVER:
-        build_index()
-        _RETRIEVER.append(Retriever.open())
-    try:
-        result = answer(question, _RETRIEVER[0], generate=generate, abstain=abstain)
-    except QuestionError as error:  # empty, too long or not Korean: tell the customer why
-        return RouteOutput(str(error), "rag (rejected)")
-    note = " ".join(result.warnings)
-    if result.generation is None:  # the model is not called when retrieval is unsure
-        return RouteOutput(result.render(), "rag (declined)", note=note)
-    output = _from_generation(result.generation, note=note)  # a model that declined still used tokens
-    output.text = result.render()
-    output.sources = list(result.sources)
-    return output

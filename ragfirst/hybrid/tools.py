@@ -28,13 +28,15 @@ from ragfirst.runtime.jsonl import parse_object
 
 ORDER_ID_PATTERN = r"^MS-[0-9]{6}$"
 REASON_TYPES = {"change_of_mind": "단순 변심", "defect": "초기 불량", "wrong_or_damaged": "오배송·파손"}
-# Policy values from data/corpus (faq-010, faq-012, faq-029); changing them there means changing them here.
+# Policy values copied from data/corpus (faq-003, faq-010, faq-012, faq-029); tests/test_tools.py fails when
+# the two disagree, so change both.
 CHANGE_OF_MIND_DAYS = 7
 DEFECT_DAYS = 14
 RETURN_FEE_KRW = {"device": 10_000, "other": 6_000}
 REGION_RETURN_SURCHARGE_KRW = {"mainland": 0, "jeju": 6_000, "remote": 10_000}  # round trip
 PAUSE_NOTICE_DAYS = 5
 PAUSES_PER_YEAR = 2
+MAX_PAUSE_MONTHS = 3
 
 _ORDER_ID = {"type": "string", "pattern": ORDER_ID_PATTERN, "description": "주문번호, 예: MS-100231"}
 TOOL_SPECS: list[dict[str, Any]] = [
@@ -66,9 +68,10 @@ TOOL_SPECS: list[dict[str, Any]] = [
     }},
     {"type": "function", "function": {
         "name": "pause_subscription",
-        "description": "고객의 필터 정기배송을 1~3개월 일시정지합니다(연 2회까지).",
+        "description": f"고객의 필터 정기배송을 1~{MAX_PAUSE_MONTHS}개월 일시정지합니다(연 {PAUSES_PER_YEAR}회까지).",
         "parameters": {"type": "object", "properties": {
-            "months": {"type": "integer", "minimum": 1, "maximum": 3, "description": "정지할 개월 수(1~3)"},
+            "months": {"type": "integer", "minimum": 1, "maximum": MAX_PAUSE_MONTHS,
+                       "description": f"정지할 개월 수(1~{MAX_PAUSE_MONTHS})"},
         }, "required": ["months"], "additionalProperties": False},
     }},
 ]

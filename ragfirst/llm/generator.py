@@ -6,15 +6,14 @@ client that hangs up mid-stream stops its generation (:class:`ClientGone`).
 
 from __future__ import annotations
 
+import os
 import select
 import socket
 import threading
-import os
 from dataclasses import dataclass
 
 from ragfirst.llm.protocol import MAX_PROMPT_TOKENS, ChatRequest, RequestError
 from ragfirst.runtime import cpu
-
 
 
 @dataclass(frozen=True)

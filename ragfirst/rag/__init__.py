@@ -12,7 +12,11 @@ One module per step, in the order data flows:
 - ``confidence`` when to decline, fitted on the dev split
 - ``guard``      keep instructions inside documents away from the model
 - ``question``   check a question before anything loads
+- ``message``    the question sentence(s) of a chat message, and the story around them
+- ``focus``      search a message with two questions: each question's best document kept
+- ``evidence``   the sentence of the retrieved documents that answers (the extractive answer)
 - ``answer``     grounded answers with quotes and sources
 - ``evaluate``   metrics; ``runner`` runs them over a question set
 - ``commands``   the `ragfirst index` and `ragfirst ask` subcommands
+- ``errors``     the exceptions a learner sees, with Korean messages
 """

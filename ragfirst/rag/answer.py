@@ -63,7 +63,7 @@ class Answer:
     titles: dict[str, str] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    generation: object | None = None  # ragfirst.llm.chat.Generation when the model was called
+    generation: object | None = None  # ragfirst.llm.usage.Generation when the model was called
     prompt: str = ""
     declined_by: str = ""  # "retrieval" (confidence below the threshold) or "model" (it said DECLINE)
     unanswered: list[str] = field(default_factory=list)  # question sentences no quoted sentence answers

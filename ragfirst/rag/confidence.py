@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ragfirst.rag.retrieve import SearchResult
+from ragfirst.runtime.logistic import fit_logistic
 
 FEATURES = ("bm25_top", "unknown_nouns")
 
@@ -49,24 +50,19 @@ def features(result: SearchResult) -> np.ndarray:
 
 
 def fit(rows: np.ndarray, answerable: list[bool], min_answer_rate: float = 0.9, l2: float = 1.0) -> ConfidenceModel:
-    """Fit weights (Newton's method, L2-regularised) and pick the threshold on these rows."""
+    """Fit weights (the course's logistic regression, run to convergence) and pick the threshold on these rows.
+
+    ``l2`` penalises the summed loss; the helper penalises the mean loss of a two-class softmax,
+    whose weights are half the binary ones each way, hence ``2 * l2 / n``.
+    """
     X = np.asarray(rows, dtype=float)
     y = np.asarray(answerable, dtype=float)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
-    w = np.zeros(Z.shape[1])
-    penalty = np.eye(Z.shape[1]) * l2
-    penalty[-1, -1] = 0.0  # the bias is not shrunk
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(Z @ w)))
-        gradient = Z.T @ (p - y) + penalty @ w
-        hessian = (Z.T * (p * (1 - p))) @ Z + penalty
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-10:
-            break
-    model = ConfidenceModel(tuple(mean), tuple(scale), tuple(w[:-1]), float(w[-1]), 0.0)
+    fitted = fit_logistic((X - mean) / scale, y.astype(int), 2, l2=2 * l2 / len(X), steps=2000, learning_rate=1.0)
+    w = fitted.weights[:, 1] - fitted.weights[:, 0]
+    bias = fitted.bias[1] - fitted.bias[0] - float(fitted.mean @ w)
+    model = ConfidenceModel(tuple(mean), tuple(scale), tuple(float(v) for v in w), float(bias), 0.0)
     probs = np.array([model.probability(x) for x in X])
     answerable_probs = np.sort(probs[y == 1])
     # highest threshold that still answers min_answer_rate of the answerable questions

@@ -219,14 +219,14 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
     """
     import pandas as pd
 
-    from ragfirst.llm import chat
+    from ragfirst.llm import usage
     from ragfirst.runtime import sourced
 
     usd_krw = sourced.value(sourced.load_prices(), "fx.usd_krw")
     rows = []
     for name in models:
         kind = "local" if name == "local" else "openai"
-        cost, source = chat.estimate_cost(name, kind, prompt_tokens, completion_tokens)
+        cost, source = usage.estimate_cost(name, kind, prompt_tokens, completion_tokens)
         usd = None if cost is None else cost * 1000
         rows.append(
             {

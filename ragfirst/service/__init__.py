@@ -14,4 +14,5 @@ One module per job, in the order a request meets them:
 - ``engine``     retrieval, grounded answers, streaming, and the generation queue
 - ``app``        the FastAPI app: routes, the chat page (``static/``), health and readiness
 - ``commands``   `ragfirst serve` and `ragfirst keys`
+- ``launch``     start a service process and wait until every worker is ready (notebook 07, tests, benchmarks)
 """
