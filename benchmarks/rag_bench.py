@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/rag_bench.py                  # both test splits, full
     .venv/bin/python benchmarks/rag_bench.py --questions my.jsonl --json
     .venv/bin/python benchmarks/rag_bench.py --sample 40      # generate for 40 questions per set only
+    .venv/bin/python benchmarks/rag_bench.py --sample 40 --record  # also data/rag/answer_quality.csv (notebook 04)
 
 Builds a fresh index of data/corpus in a temporary folder (timed), fits each
 mode's decline model on the shipped dev split (as DEFAULT_MODEL is), then evaluates each
@@ -39,14 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=0, help="generate answers for a stratified sample of N questions (0 = all)")
     parser.add_argument("--no-generate", action="store_true", help="retrieval and declines only (no LLM calls)")
     parser.add_argument("--out", type=Path, default=REPO / "reports", help="report folder")
+    parser.add_argument("--record", action="store_true",
+                        help="write the hybrid answer quality per set to data/rag/answer_quality.csv (read by notebook 04)")
     args = parser.parse_args(argv)
+    if args.record and (args.no_generate or "hybrid" not in args.answer_modes.split(",")):
+        parser.error("--record needs generated hybrid answers (no --no-generate, hybrid in --answer-modes)")
 
     config.apply_offline_defaults()
     from ragfirst.rag import store
     from ragfirst.rag.evaluate import load_questions, percentiles, questions_path
     from ragfirst.rag.index import build_index
     from ragfirst.rag.retrieve import MODES, Retriever
-    from ragfirst.rag.runner import decline_rates, fit_decline, run_answers, run_closed_book, run_retrieval, stratified_sample
+    from ragfirst.rag.runner import (decline_rates, fit_decline, record_answer_quality, run_answers, run_closed_book,
+                                     run_retrieval, stratified_sample)
 
     files = args.questions or [questions_path("test"), questions_path("realistic_test")]
     sets = {Path(f).stem: load_questions(f) for f in files}  # fail fast on a bad file
@@ -104,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         "backend": _backend(),
     }
     output = {"sets": outputs, "index_seconds": index_seconds}
+    if args.record:
+        sample_note = f"--sample {args.sample}" if args.sample else "all questions"
+        source = (f"측정: benchmarks/rag_bench.py {sample_note} --record; 백엔드 {meta['backend']}; "
+                  f"CPU {os.cpu_count()}코어, GPU 없음")
+        path = record_answer_quality({name: runs["hybrid"] for name, runs in all_runs.items()}, source, meta["date"][:10])
+        print(f"recorded {path}", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "rag_bench.json").write_text(
         json.dumps({"results": output, "meta": meta,

@@ -26,6 +26,7 @@ PRICES = sourced.load_prices()
 @pytest.mark.parametrize(("path", "columns"), [
     (sourced.PRICES_CSV, sourced.PRICE_COLUMNS),
     (sourced.COMPUTE_CSV, sourced.FACT_COLUMNS),
+    (sourced.ANSWER_QUALITY_CSV, sourced.FACT_COLUMNS),
 ])
 def test_data_file_rows_are_complete_dated_numeric_and_unique(path, columns):
     with open(path, encoding="utf-8", newline="") as handle:
@@ -401,7 +402,8 @@ def test_paradigm_table_and_checklist_preview():
 # --- as of December 2026: dated rows and the models the course uses ------------------------------------
 
 
-@pytest.mark.parametrize("table", [PRICES, FACTS], ids=["prices.csv", "compute.csv"])
+@pytest.mark.parametrize("table", [PRICES, FACTS, sourced.load_answer_quality()],
+                         ids=["prices.csv", "compute.csv", "answer_quality.csv"])
 def test_rows_before_june_2025_are_labelled_historical(table):
     """Data/README.md: every row is current (2025-06 or later) or says it is a historical fact."""
     for row in table.values():

@@ -90,3 +90,24 @@ def test_question_file_errors_name_the_line(tmp_path):
         load_questions(path)
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
     assert load_questions(path)[0].key_facts == ("3,000원",)
+
+
+def test_recording_answer_quality_replaces_only_the_measured_rows(tmp_path):
+    from ragfirst.rag.runner import AnswerRun, record_answer_quality
+    from ragfirst.runtime import sourced
+
+    path = tmp_path / "answer_quality.csv"
+    path.write_text("item,value,unit,source,date,note\n"
+                    "measured.test.handled_rate,0.1,share,old run,2026-01-01,\n"
+                    "reported.some-model.simple_retrieval,0.8,share,a paper,2026-04-28,kept\n", encoding="utf-8")
+    rows = [{"answerable": True, "correct": True}, {"answerable": True, "correct": False},
+            {"answerable": False, "correct": True}, {"answerable": False, "correct": False}]
+    run = AnswerRun("hybrid", rows)
+    assert run.handled_rate() == 0.5 and run.accuracy() == 0.5
+    record_answer_quality({"test": AnswerRun("hybrid", rows[:3])}, "measured: here", "2026-12-02", path)
+    table = sourced.load_sourced_csv(path, sourced.FACT_COLUMNS)
+    assert table["measured.test.handled_rate"].value == pytest.approx(2 / 3, abs=1e-4)
+    assert table["measured.test.answer_accuracy"].value == 0.5
+    assert table["measured.test.handled_rate"].source == "measured: here"
+    assert table["reported.some-model.simple_retrieval"].note == "kept"
+    assert not list(tmp_path.glob(".*.tmp"))

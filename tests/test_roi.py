@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ragfirst import cli
-from ragfirst.economics import checklists, decide, roi, roi_inputs, roi_report
+from ragfirst.economics import checklists, decide, roi, roi_inputs, roi_report, roi_sensitivity
 from ragfirst.runtime import sourced
 from ragfirst.runtime.config import DATA_DIR, REPO_ROOT
 
@@ -65,7 +65,7 @@ def test_cost_table_has_the_seeds_items_with_periods_and_sources():
         assert row["source"].startswith("원문 002 (docs/sources.md)")
         assert sourced.ISO_DATE.fullmatch(row["date"]), row["date"]
         if row["item"] == "maintenance":  # the seed gives no period: the reading must be explained
-            assert "no period" in row["note"]
+            assert "기간이 없어" in row["note"]
     assert table == seed
     assert next(r for r in rows if r["item"] == "retraining")["period"] == "every 6 months"
 
@@ -141,7 +141,7 @@ def test_recommend_skips_cheap_approaches_that_miss_the_requirement():
 
 
 def test_sensitivity_matches_hand_computed_swing(costs):
-    rows = {r.key: r for r in roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)}
+    rows = {r.key: r for r in roi_sensitivity.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)}
     api = rows["cost.monthly_api"]
     # +20% of 80 a month = +192 a year
     assert api.roi_high == pytest.approx((4080 - 2312) / 2312 * 100)
@@ -155,7 +155,7 @@ def test_sensitivity_matches_hand_computed_swing(costs):
     assert (api.low_label, api.high_label) == ("-20%", "+20%") and (perf.low_label, perf.high_label) == ("-5%p", "+5%p")
     assert all("_" not in r.parameter and r.key.split(".")[-1] not in r.parameter for r in rows.values())  # no field names
     swings = [r.swing for r in rows.values()]
-    assert roi.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)[0].swing == pytest.approx(max(swings))
+    assert roi_sensitivity.sensitivity("rag_system", SEED_PROJECT, costs=costs, assumptions=TOY_ASSUMPTIONS)[0].swing == pytest.approx(max(swings))
 
 
 def test_cost_overrides_change_only_the_named_item(costs):
@@ -475,7 +475,7 @@ def test_cli_roi_on_the_shipped_yaml_via_the_installed_command():
     done = subprocess.run([str(command), "roi", str(DATA_DIR / "roi" / "customer_service.yaml")],
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "추천: rag_system" in done.stdout
+    assert "추천: RAG (ROI " in done.stdout
     assert "2,120" in done.stdout
 
 
@@ -500,3 +500,30 @@ def test_a_projects_data_target_replaces_the_tables():
     assert roi_inputs.data_target(TOY_ASSUMPTIONS, {}) == 10_000
     with pytest.raises(roi_inputs.ProjectError, match="data_target"):
         roi_inputs.validate_project({**small, "data_target": 0}, TOY_ASSUMPTIONS)
+
+
+# --- the verdict from measured quality (notebook 04 §10) ------------------------------------------
+
+
+def test_the_flip_point_is_where_the_sweep_first_recommends_the_approach():
+    flip = roi_sensitivity.performance_to_recommend("rag_system", SEED_PROJECT)
+    assert flip is not None and flip >= SEED_PROJECT["performance_requirement"]  # a recommendation must meet it
+    below, at = roi_sensitivity.performance_sweep("rag_system", SEED_PROJECT, [flip - 1, flip])
+    assert below["recommended"] != "rag_system" and at["recommended"] == "rag_system"
+    assert below["roi_percentage"] < at["roi_percentage"]
+
+
+def test_a_measured_performance_is_labelled_measured_and_the_rest_assumed():
+    results = roi.compare_approaches({**SEED_PROJECT, "measured_performance": {"rag_system": 61.5}})
+    basis = {r["approach"]: r["performance_basis"] for r in results}
+    assert basis == {"prompt_engineering": "assumed", "rag_system": "measured", "tool_use": "assumed", "finetuning": "assumed"}
+    table = roi_report.comparison_table(results).set_index("접근법")
+    assert table.loc["rag_system", "성능 근거"] == "측정" and table.loc["rag_system", "기대 성능(%)"] == 61.5
+
+
+def test_the_recorded_answer_quality_is_dated_and_in_range():
+    quality = sourced.load_answer_quality()
+    measured = {item: row for item, row in quality.items() if item.startswith("measured.")}
+    assert {"measured.test.handled_rate", "measured.realistic_test.handled_rate"} <= set(measured)
+    assert all(0 <= row.value <= 1 and row.unit == "share" and "rag_bench.py" in row.source for row in measured.values())
+    assert any(item.startswith("reported.") for item in quality)

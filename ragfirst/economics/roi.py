@@ -49,7 +49,6 @@ from ragfirst.economics.roi_inputs import (
     APPROACHES,
     COST_ITEM_LABELS,
     HORIZON_MONTHS,
-    VALUE_INPUT_LABELS,
     CostItem,
     Costs,
     Project,
@@ -125,7 +124,8 @@ def calculate_ai_approach_roi(
 
     Returns the seed's keys (approach, annual_cost, expected_performance,
     business_value, roi_percentage) plus initial_cost, total_cost_3y,
-    payback_month (None: not within 36 months), meets_requirement, within_budget.
+    payback_month (None: not within 36 months), meets_requirement, within_budget, and
+    performance_basis ("measured" when the project gives ``measured_performance`` for it, else "assumed").
     """
     check_approach(approach)
     assumptions = load_assumptions() if assumptions is None else assumptions
@@ -148,6 +148,7 @@ def calculate_ai_approach_roi(
         "payback_month": payback_month(items, value),
         "meets_requirement": performance >= project.performance_requirement,
         "within_budget": initial_cost(items) <= project.budget,
+        "performance_basis": "measured" if approach in project.measured_performance else "assumed",
     }
 
 
@@ -342,64 +343,3 @@ def finetuning_cost_table(workload: FaqBotWorkload, prices, plan: FineTunePlan |
         rows.append((COST_ITEM_LABELS.get(item.item, item.item), item.value, repriced.get(item.item, item.value),
                      f"토큰 가격으로 계산 (prices.csv ft.{model}.*)" if priced else "원문 값 (사람의 시간, 가정)"))
     return pd.DataFrame(rows, columns=["항목", "원문(만원)", "관리형 API(만원)", "근거"]).set_index("항목").round(2)
-
-
-# --- sensitivity ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """ROI when one input moves down and up, the others at their base value."""
-
-    parameter: str  # Korean label for charts and tables
-    low_label: str  # the move, e.g. "-20%"
-    high_label: str  # e.g. "+20%"
-    roi_low: float
-    roi_high: float
-    key: str = ""  # stable id: cost.<item>, value.<field>, performance
-
-    @property
-    def swing(self) -> float:
-        return abs(self.roi_high - self.roi_low)
-
-
-MINUS = "-"  # ASCII: NanumGothic has no U+2212, and "-20%" / "+20%" must render in charts
-
-
-def sensitivity(approach: str, project_requirements: Mapping[str, Any], relative: float = 0.2,
-                performance_points: float = 5.0, costs: Costs | None = None,
-                assumptions: Mapping[str, float] | None = None) -> list[Sensitivity]:
-    """One-at-a-time sensitivity of ROI, largest swing first (for a tornado chart).
-
-    Every cost item and the two value inputs move by -/+``relative``; expected
-    performance moves by -/+``performance_points`` (capped to 0..100).
-    """
-    check_approach(approach)
-    base_project = dict(project_requirements)
-    assumptions = load_assumptions() if assumptions is None else assumptions
-    project = validate_project(base_project, assumptions)
-    base_costs = load_costs() if costs is None else costs
-    table = with_cost_overrides(base_costs, project.cost_overrides)
-
-    def roi(**changes: Any) -> float:
-        return calculate_ai_approach_roi(approach, {**base_project, **changes}, base_costs, assumptions)["roi_percentage"]
-
-    down, up = f"{MINUS}{relative:.0%}", f"+{relative:.0%}"
-    rows = []
-    for item in table[approach]:
-        def with_item(factor: float) -> float:
-            overrides = {k: dict(v) for k, v in project.cost_overrides.items()}
-            overrides[approach] = {**overrides.get(approach, {}), item.item: item.value * factor}
-            return roi(cost_overrides=overrides)
-        rows.append(Sensitivity(f"비용: {COST_ITEM_LABELS.get(item.item, item.item)}", down, up,
-                                with_item(1 - relative), with_item(1 + relative), f"cost.{item.item}"))
-    for name, label in VALUE_INPUT_LABELS.items():
-        base = getattr(project, name)
-        rows.append(Sensitivity(f"가치: {label}", down, up, roi(**{name: base * (1 - relative)}),
-                                roi(**{name: base * (1 + relative)}), f"value.{name}"))
-    base_perf = get_expected_performance(approach, project, assumptions)
-    low, high = max(0.0, base_perf - performance_points), min(100.0, base_perf + performance_points)
-    rows.append(Sensitivity("기대 성능", f"{MINUS}{base_perf - low:g}%p", f"+{high - base_perf:g}%p",
-                            roi(measured_performance={**project.measured_performance, approach: low}),
-                            roi(measured_performance={**project.measured_performance, approach: high}), "performance"))
-    return sorted(rows, key=lambda row: (-round(row.swing, 9), row.key))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ragfirst.economics import roi, roi_inputs, roi_report
+from ragfirst.economics import roi, roi_inputs, roi_report, roi_sensitivity
 
 COLORS = {
     "prompt_engineering": "#66bb6a",
@@ -74,7 +74,7 @@ def plot_break_even(project: Mapping[str, Any], months: int = roi_inputs.HORIZON
     return axes
 
 
-def plot_tornado(rows: list[roi.Sensitivity], base_roi: float, title: str = "", ax=None):
+def plot_tornado(rows: list[roi_sensitivity.Sensitivity], base_roi: float, title: str = "", ax=None):
     """Tornado chart: each bar spans the ROI when one input moves down (-) and up (+)."""
     import matplotlib.pyplot as plt
 
@@ -96,7 +96,7 @@ def plot_tornado(rows: list[roi.Sensitivity], base_roi: float, title: str = "", 
     return ax
 
 
-def sensitivity_table(rows: list[roi.Sensitivity]):
+def sensitivity_table(rows: list[roi_sensitivity.Sensitivity]):
     """The tornado's numbers as a DataFrame, rounded."""
     import pandas as pd
 

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from ragfirst.economics.roi import calculate_ai_approach_roi, compare_approaches, recommend
 from ragfirst.economics.roi_inputs import (
     APPROACH_LABELS,
+    COST_ITEM_LABELS,
     Costs,
     ProjectError,
     load_costs,
@@ -17,22 +18,60 @@ from ragfirst.economics.roi_inputs import (
     validate_project,
     with_cost_overrides,
 )
+from ragfirst.economics.roi_sensitivity import performance_sweep
 
 
 def format_comparison(results: list[dict[str, Any]]) -> str:
-    """A plain-text comparison table for the terminal, with the recommendation."""
-    header = f"{'approach':<20}{'annual_cost':>12}{'3y_cost':>10}{'perf%':>7}{'value/yr':>10}{'ROI%':>9}{'payback':>9}  feasible"
-    lines = ["(금액: 만원, value/yr: 연간 비즈니스 가치, payback: 손익분기 개월)", header]
+    """A plain-text comparison table for the terminal, in Korean, with the recommendation."""
+    widths = (16, 11, 11, 7, 11, 9, 9)
+    header = ("접근법", "연간 비용", "3년 비용", "성능%", "연간 가치", "ROI%", "손익분기")
+    lines = ["(금액: 만원, 성능: 기대 성능, 손익분기: 개월)", _columns(header, widths) + "  판정"]
     for r in results:
-        payback = "-" if r["payback_month"] is None else f"{r['payback_month']}m"
-        feasible = "yes" if r["meets_requirement"] and r["within_budget"] else (
-            "no: " + ", ".join(w for w, ok in (("performance", r["meets_requirement"]), ("budget", r["within_budget"])) if not ok))
-        lines.append(f"{r['approach']:<20}{r['annual_cost']:>12,.0f}{r['total_cost_3y']:>10,.0f}"
-                     f"{r['expected_performance']:>7.1f}{r['business_value']:>10,.0f}{r['roi_percentage']:>9.1f}{payback:>9}  {feasible}")
+        payback = "-" if r["payback_month"] is None else f"{r['payback_month']}개월"
+        problems = [w for w, ok in (("요구 성능 미달", r["meets_requirement"]), ("예산 초과", r["within_budget"])) if not ok]
+        cells = (APPROACH_LABELS[r["approach"]], f"{r['annual_cost']:,.0f}", f"{r['total_cost_3y']:,.0f}",
+                 f"{r['expected_performance']:.1f}", f"{r['business_value']:,.0f}", f"{r['roi_percentage']:.1f}", payback)
+        lines.append(_columns(cells, widths) + "  " + ("가능" if not problems else "불가: " + ", ".join(problems)))
     best = recommend(results)
-    lines.append(f"추천: {best['approach']} ({APPROACH_LABELS[best['approach']]}, ROI {best['roi_percentage']:.1f}%)"
+    lines.append(f"추천: {APPROACH_LABELS[best['approach']]} (ROI {best['roi_percentage']:.1f}%)"
                  if best else "추천: 요구 성능과 예산을 함께 만족하는 접근법이 없습니다 (요구사항이나 예산을 재검토하세요)")
     return "\n".join(lines)
+
+
+def _columns(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """The first cell left-aligned, the rest right-aligned, counting a Hangul syllable as two terminal columns."""
+    def width(text: str) -> int:
+        return sum(2 if "\uac00" <= ch <= "\ud7a3" else 1 for ch in text)
+
+    first, *rest = cells
+    line = first + " " * max(1, widths[0] - width(first))
+    return line + "".join(" " * max(1, w - width(cell)) + cell for cell, w in zip(rest, widths[1:]))
+
+
+def verdict_table(approach: str, project_requirements: Mapping[str, Any], points: Mapping[str, float],
+                  costs: Costs | None = None):
+    """One row per labelled expected performance (%) of ``approach``, the rest of the project unchanged:
+    its ROI, whether it meets the requirement, and what the template then recommends."""
+    import pandas as pd
+
+    rows = performance_sweep(approach, project_requirements, list(points.values()), costs)
+    return pd.DataFrame([{"근거": label, "기대 성능(%)": row["performance"], "ROI(%)": round(row["roi_percentage"], 1),
+                          "요구 성능 충족": row["meets_requirement"],
+                          "추천": APPROACH_LABELS[row["recommended"]] if row["recommended"] else "없음"}
+                         for label, row in zip(points, rows)]).set_index("근거")
+
+
+PERIOD_LABELS = {"one-off": "한 번", "monthly": "매월", "every 6 months": "6개월마다"}
+
+
+def cost_table(costs: Costs | None = None):
+    """The seed's cost table as read by the course, in Korean: approach, item, 만원, period and the reading's note."""
+    import pandas as pd
+
+    table = load_costs() if costs is None else costs
+    rows = [(APPROACH_LABELS[approach], COST_ITEM_LABELS.get(item.item, item.item), item.value, PERIOD_LABELS[item.period],
+             item.note) for approach, items in table.items() for item in items]
+    return pd.DataFrame(rows, columns=["접근법", "항목", "금액(만원)", "기간", "메모"])
 
 
 def comparison_table(results: list[dict[str, Any]]):
@@ -45,8 +84,9 @@ def comparison_table(results: list[dict[str, Any]]):
         "approach": "접근법", "label": "이름", "annual_cost": "연간 비용(만원)", "expected_performance": "기대 성능(%)",
         "business_value": "연간 가치(만원)", "roi_percentage": "ROI(%)", "initial_cost": "초기 비용(만원)",
         "total_cost_3y": "3년 총비용(만원)", "payback_month": "손익분기(개월)", "meets_requirement": "요구 성능 충족",
-        "within_budget": "예산 내",
+        "within_budget": "예산 내", "performance_basis": "성능 근거",
     })
+    frame["성능 근거"] = frame["성능 근거"].map({"measured": "측정", "assumed": "가정"})
     frame["손익분기(개월)"] = frame["손익분기(개월)"].astype("Int64")
     return frame.round(1)
 

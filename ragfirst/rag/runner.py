@@ -7,9 +7,11 @@ decline model fitted on the dev split, so the three are compared on equal terms.
 
 from __future__ import annotations
 
+import csv
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from ragfirst.rag.confidence import ConfidenceModel, features, fit
 from ragfirst.rag.evaluate import Question
 from ragfirst.rag.focus import search_message
 from ragfirst.rag.retrieve import MODES, Retriever
+from ragfirst.runtime.sourced import ANSWER_QUALITY_CSV, FACT_COLUMNS
 
 RANK_DEPTH = 10
 RATE_LABELS = {"decline_rate": "답 없는 질문 거절률", "answer_rate": "답 있는 질문 응답률"}  # table headers
@@ -118,6 +121,11 @@ class AnswerRun:
         """Answerable questions whose answer contains every key fact (a decline counts as wrong)."""
         rows = [r for r in self.rows if r["answerable"]]
         return float(np.mean([r["correct"] for r in rows])) if rows else float("nan")
+
+    def handled_rate(self) -> float:
+        """Every question handled acceptably: an answer with every key fact, or a decline when the
+        documents do not answer. The share the ROI model calls "expected performance"."""
+        return float(np.mean([r["correct"] for r in self.rows])) if self.rows else float("nan")
 
     def model_calls(self) -> list[dict]:
         """The rows that called the model: all but declines by the retrieval gate (a model that
@@ -240,3 +248,34 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
 
 
 __all__ = ["MODES", "RATE_LABELS", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "decline_tradeoff", "stratified_sample", "run_answers", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]
+
+
+
+
+def record_answer_quality(runs: dict[str, AnswerRun], source: str, date: str, path: Path = ANSWER_QUALITY_CSV) -> Path:
+    """Replace the ``measured.*`` rows of data/rag/answer_quality.csv with these runs (one per question set).
+
+    The other rows (published figures for API models) stay. Written to a temporary file and
+    renamed, so an interrupted run leaves the old table.
+    """
+    kept = []
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            kept = [row for row in csv.DictReader(handle) if not row["item"].startswith("measured.")]
+    rows = []
+    for name, run in runs.items():
+        n, answerable = len(run.rows), sum(r["answerable"] for r in run.rows)
+        note = f"{name} 질문 {n}개(답이 있는 질문 {answerable}개), {run.mode} 검색"
+        rows.append({"item": f"measured.{name}.handled_rate", "value": f"{run.handled_rate():.4f}", "unit": "share",
+                     "source": source, "date": date,
+                     "note": note + "; 핵심 사실을 모두 담아 답하거나, 답이 없는 질문에 답을 거절한 비율"})
+        rows.append({"item": f"measured.{name}.answer_accuracy", "value": f"{run.accuracy():.4f}", "unit": "share",
+                     "source": source, "date": date, "note": note + "; 답이 있는 질문 가운데 핵심 사실을 모두 담아 답한 비율"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FACT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows + kept)
+    tmp.replace(path)
+    return path

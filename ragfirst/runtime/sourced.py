@@ -1,6 +1,6 @@
 """Tables of numbers that carry their source and date, and the one reader they all share.
 
-``data/prices.csv`` and ``data/compute.csv`` load here; the ROI tables
+``data/prices.csv``, ``data/compute.csv`` and ``data/rag/answer_quality.csv`` load here; the ROI tables
 (``data/roi/``), the LoRA records (``data/lora/``) and ``data/approaches.csv``
 read their rows through :func:`sourced_rows`. Every figure a notebook shows
 comes from one of these files or is computed from them, so the reader refuses
@@ -23,6 +23,7 @@ from ragfirst.runtime.config import DATA_DIR
 
 PRICES_CSV = DATA_DIR / "prices.csv"
 COMPUTE_CSV = DATA_DIR / "compute.csv"
+ANSWER_QUALITY_CSV = DATA_DIR / "rag" / "answer_quality.csv"
 PRICE_COLUMNS = ("item", "value", "unit", "currency", "source", "date", "note")
 FACT_COLUMNS = ("item", "value", "unit", "source", "date", "note")
 CURRENCIES = ("USD", "KRW")
@@ -135,6 +136,12 @@ def load_prices(path: Path = PRICES_CSV) -> dict[str, SourcedValue]:
 
 def load_compute_facts(path: Path = COMPUTE_CSV) -> dict[str, SourcedValue]:
     """``data/compute.csv``: GPU specs, memory rules of thumb, published training runs."""
+    return load_sourced_csv(path, FACT_COLUMNS)
+
+
+def load_answer_quality(path: Path = ANSWER_QUALITY_CSV) -> dict[str, SourcedValue]:
+    """``data/rag/answer_quality.csv``: the course's recorded RAG answer quality (``measured.*``,
+    written by ``benchmarks/rag_bench.py --record``) and published figures for API models (``reported.*``)."""
     return load_sourced_csv(path, FACT_COLUMNS)
 
 
