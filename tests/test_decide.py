@@ -370,3 +370,18 @@ def test_a_projects_data_target_moves_the_data_question():
     assert decide.decide({**asked, "data_target": 1_000}).path[-3:] == ["J", "L", "N"]  # LIMA's 1,000: enough
     assert "data_10k" in checklists.score_checklist("before_finetuning", asked).unchecked
     assert "data_10k" in checklists.score_checklist("before_finetuning", {**asked, "data_target": 1_000}).checked
+
+
+def test_flowchart_greys_out_finetuning_when_the_checklist_holds_it_back():
+    held = decide.decide({**SPECIALISED, **GATE_YES, "has_model_ops_team": False})
+    assert held.path[-1] == "N" and "finetuning" not in held.techniques
+    groups = {g.get("id"): ET.tostring(g, encoding="unicode")
+              for g in ET.fromstring(flowchart.flowchart_svg(held)).iter("{http://www.w3.org/2000/svg}g")}
+    assert flowchart.HELD_COLOR in groups["node-N"] and flowchart.HELD_LABEL in groups["node-N"]
+    assert flowchart.PATH_COLOR not in groups["node-N"]
+    kept = decide.decide({**SPECIALISED, **GATE_YES})
+    assert "finetuning" in kept.techniques
+    node_n = next(g for g in ET.fromstring(flowchart.flowchart_svg(kept)).iter("{http://www.w3.org/2000/svg}g")
+                  if g.get("id") == "node-N")
+    assert flowchart.PATH_COLOR in ET.tostring(node_n, encoding="unicode")
+    assert flowchart.HELD_LABEL not in ET.tostring(node_n, encoding="unicode")

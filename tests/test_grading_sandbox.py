@@ -298,3 +298,17 @@ def test_probe_returns_plain_data_only(kernel):
 def test_submission_file_is_read_even_when_copied_in_a_notebook_folder(tmp_path):
     notebook = nbformat.read(exercise_path(ASSIGNMENT), as_version=4)
     assert grader.read_notebook(exercise_path(ASSIGNMENT)).cells[0].source == notebook.cells[0].source
+
+
+def test_pages_forked_children_share_count_once_towards_the_memory_limit(kernel):
+    """Forked workers share their parent's pages until they write: four processes holding one 400 MB block use
+    about 400 MB, not 1.6 GB (the sum of their VmRSS), so a submission that uses multiprocessing is not killed."""
+    ran = kernel.execute("import os, time\nblock = b'x' * (400 * 1024**2)\nchildren = []\nfor _ in range(3):\n"
+                         "    pid = os.fork()\n    if pid == 0:\n        time.sleep(20)\n        os._exit(0)\n"
+                         "    children.append(pid)")
+    assert ran.status == "ok", (ran.ename, ran.evalue)
+    try:
+        used = kernel.resident_bytes()
+        assert 400 * 1024**2 <= used < 800 * 1024**2, used / 1024**2
+    finally:
+        kernel.execute("import signal\nfor pid in children:\n    os.kill(pid, signal.SIGKILL)\n    os.waitpid(pid, 0)")

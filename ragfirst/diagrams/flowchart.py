@@ -17,8 +17,9 @@ ROWS = {"A": 0, "B": 1, "C": 1, "D": 2, "E": 2, "F": 3, "G": 3, "H": 4, "I": 4, 
 SIDE = {"C", "E", "G", "I", "K", "M"}
 TOP, ROW_HEIGHT = 70, 82
 DIAMOND_W, DIAMOND_H, BOX_W, BOX_H = 290, 60, 230, 42
-PATH_COLOR, EDGE_COLOR = "#c62828", "#546e7a"
+PATH_COLOR, EDGE_COLOR, HELD_COLOR = "#c62828", "#546e7a", "#9e9e9e"
 CONTINUE_LABEL = "추가 검토"
+HELD_LABEL = "체크리스트에서 보류"
 # Korean fonts the course's readers have: NanumGothic (fonts-nanum, koreanize-matplotlib), Windows, macOS, Linux.
 FONT_FAMILY = "NanumGothic, 'Malgun Gothic', 'Apple SD Gothic Neo', 'Noto Sans CJK KR', sans-serif"
 
@@ -27,10 +28,14 @@ def _center(node: str) -> tuple[int, int]:
     return (SIDE_X if node in SIDE else MAIN_X), TOP + ROWS[node] * ROW_HEIGHT
 
 
-def _shape(node: str, on_path: bool) -> str:
+def _shape(node: str, on_path: bool, held: bool = False) -> str:
+    """One box; ``held``: reached, but the pre-fine-tuning checklist kept it out of the answer (grey, dashed)."""
     x, y = _center(node)
     info = NODES[node]
-    stroke = f'stroke="{PATH_COLOR}" stroke-width="3"' if on_path else 'stroke="#37474f" stroke-width="1.2"'
+    if held:
+        stroke = f'stroke="{HELD_COLOR}" stroke-width="3" stroke-dasharray="6 4"'
+    else:
+        stroke = f'stroke="{PATH_COLOR}" stroke-width="3"' if on_path else 'stroke="#37474f" stroke-width="1.2"'
     if info.kind == "question":
         w, h = DIAMOND_W / 2, DIAMOND_H / 2
         points = f"{x - w},{y} {x},{y - h} {x + w},{y} {x},{y + h}"
@@ -39,8 +44,11 @@ def _shape(node: str, on_path: bool) -> str:
         radius = 20 if info.kind == "start" else 8
         body = (f'<rect x="{x - BOX_W / 2}" y="{y - BOX_H / 2}" width="{BOX_W}" height="{BOX_H}" rx="{radius}" '
                 f'fill="{info.fill}" {stroke}/>')
-    weight = ' font-weight="bold"' if on_path else ""
+    weight = ' font-weight="bold"' if on_path and not held else ""
     text = f'<text x="{x}" y="{y + 5}" text-anchor="middle" font-size="13"{weight}>{escape(info.label)}</text>'
+    if held:
+        text += (f'<text x="{x}" y="{y + BOX_H / 2 + 16}" text-anchor="middle" font-size="12" '
+                 f'fill="{HELD_COLOR}">{HELD_LABEL}</text>')
     return f'<g id="node-{node}">{body}{text}</g>'
 
 
@@ -90,7 +98,9 @@ def _continuation(outcome: str, question: str) -> str:
 def flowchart_svg(decision: Decision | None = None, title: str = "") -> str:
     """The flowchart as an SVG document; with ``decision``, its path drawn in red.
 
-    Only the answers actually given are drawn in red. A dashed red connector
+    Only the answers actually given are drawn in red. When the flowchart reached 파인튜닝 진행 (N)
+    but the pre-fine-tuning checklist kept fine-tuning out of the answer, N is grey and dashed,
+    labelled "체크리스트에서 보류". A dashed red connector
     labelled "추가 검토" leaves an outcome box when ``decide`` kept asking the
     remaining questions after a "Yes" (to find hybrid answers); it is not one of
     the seed's edges.
@@ -118,8 +128,10 @@ def flowchart_svg(decision: Decision | None = None, title: str = "") -> str:
     for source, target in zip(path, path[1:]):
         if NODES[source].kind == "outcome":
             parts.append(_continuation(source, target))
+    # The flowchart reached 파인튜닝 진행 but a "no" or unanswered checklist box kept fine-tuning out of the answer.
+    held = {"N"} if decision and "N" in visited and "finetuning" not in decision.techniques else set()
     for node in NODES:
-        parts.append(_shape(node, node in visited))
+        parts.append(_shape(node, node in visited, node in held))
     if decision:
         choice = "-" if decision.choice_number is None else decision.choice_number
         parts.append(f'<text x="20" y="{height - 18}" font-size="15" font-weight="bold" fill="{PATH_COLOR}">'

@@ -123,6 +123,17 @@ def kernel_environment() -> dict[str, str]:
     return env
 
 
+def _proportional_bytes(pid: int) -> int:
+    """Pss of one process from /proc/PID/smaps_rollup; its VmRSS where that file cannot be read (then shared
+    pages count in full, so the total errs towards the limit)."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return next(int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:"))
+    except (OSError, StopIteration, ValueError):
+        status = Path(f"/proc/{pid}/status").read_text()
+        return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
 class SandboxedKernel:
     """One IPython kernel in its own namespaces; use as a context manager."""
 
@@ -209,8 +220,11 @@ class SandboxedKernel:
         return int(children[0]) if children else None
 
     def resident_bytes(self) -> int:
-        """Resident memory of the kernel and every process under it (orphans are reparented to the kernel,
-        PID 1 of the namespace), from /proc: the total-memory limit where no cgroup can be used."""
+        """Memory of the kernel and every process under it (orphans are reparented to the kernel,
+        PID 1 of the namespace), from /proc: the total-memory limit where no cgroup can be used.
+
+        Each process counts its proportional share of the pages it shares (Pss), so forked workers
+        that share their parent's memory are not counted once per process."""
         total, todo, seen = 0, [self.kernel_pid()], set()
         while todo:
             pid = todo.pop()
@@ -218,8 +232,7 @@ class SandboxedKernel:
                 continue
             seen.add(pid)
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
-                total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+                total += _proportional_bytes(pid)
                 for task in os.listdir(f"/proc/{pid}/task"):
                     todo += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
             except (OSError, ValueError):
