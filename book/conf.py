@@ -46,7 +46,7 @@ nb_execution_mode = "off"
 # stays offline and shows each widget's stored text output instead.
 nb_ipywidgets_js = {}
 nb_render_markdown_format = "myst"
-myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath", "tasklist"]
 myst_heading_anchors = 3
 
 html_theme = "sphinx_book_theme"
