@@ -8,6 +8,7 @@ background, so /health answers at once and /ready says when questions can be ans
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +34,9 @@ from ragfirst.service.errors import ServiceError
 from ragfirst.service.limits import BodyLimit
 
 STATIC = Path(__file__).parent / "static"
+# Swagger UI as the fastapi-offline package ships it: FastAPI's own /docs loads it from a CDN, which a
+# learner offline (and the tests) cannot reach, and the page stays blank.
+DOCS_ASSETS = Path(importlib.util.find_spec("fastapi_offline").origin).parent / "static"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -170,6 +175,8 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
         "모든 /v1 요청에는 'Authorization: Bearer <API 키>'가 필요합니다.",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the service's own copy of the assets
+        redoc_url=None,  # ReDoc loads its logo from a CDN even when self-hosted: /docs is the one API page
     )
     app.state.settings = settings
     app.state.db = Database(settings.database)
@@ -265,7 +272,16 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
     def page():
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request):
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root + app.openapi_url, title=f"{app.title} - API 문서",
+                                   swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url=f"{root}/docs-assets/favicon.png", oauth2_redirect_url=None)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     return app
 
 
