@@ -1,4 +1,4 @@
-"""Faults a running service must survive: its LLM server killed mid-answer, a client that leaves mid-stream."""
+"""Faults a running service must survive: its LLM server killed or failing mid-answer, a client that leaves mid-stream."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import time
 import pytest
 
 from ragfirst.llm import local_server
-from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
+from service_support import key, service, sse_events, start_service  # noqa: F401 - pytest fixtures
+from test_llm import FakeAPI
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,30 @@ def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recov
         assert again.status_code == 200 and again.json()["text"]
     statuses = [status for _, status, _ in rows_for(service, "fault-kill")]
     assert statuses == [503, 200, 503, 200]  # every request is in the log, failures included
+
+
+def test_an_error_from_the_llm_in_the_middle_of_an_answer_gives_503_and_the_next_request_recovers(tmp_path):
+    api = FakeAPI(broken_streams=2)  # a remote OpenAI-compatible API whose next two answers break off with an error event
+    running = start_service(tmp_path, OPENAI_BASE_URL=api.url, OPENAI_MODEL="gpt-4o-mini")
+    try:
+        secret = running.new_key("fault-midstream")
+        with running.client(secret) as client:
+            broken = client.post("/v1/ask", json={"question": QUESTION})
+            assert broken.status_code == 503, broken.text
+            assert broken.json()["error"] == "llm_unavailable" and "쓰던 중에 오류" in broken.json()["message"]
+            assert int(broken.headers["retry-after"]) > 0
+            with client.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as response:
+                events = list(sse_events(response))
+            assert [event for event, _ in events] == ["token", "error"]  # the words so far, then the same 503 body
+            assert events[-1][1] == {**broken.json(), "status": 503}
+            recovered = client.post("/v1/ask", json={"question": QUESTION})
+            assert recovered.status_code == 200 and recovered.json()["text"], recovered.text
+        rows = wait_until(lambda: len(rows_for(running, "fault-midstream")) == 3 and rows_for(running, "fault-midstream"),
+                          "the three log rows")
+        assert [status for _, status, _ in rows] == [503, 503, 200]
+    finally:
+        running.stop()
+        api.close()
 
 
 def test_a_client_leaving_mid_stream_frees_its_worker(service):

@@ -328,8 +328,7 @@ def _stream(service: Engine, question: str, k: int, ticket, request: Request):
             put("error", {**error.body(), "status": error.status})
         except Exception as error:  # noqa: BLE001 - the client is told inside the stream
             status = 500
-            put("error", {"error": "internal", "message": f"답변 중 오류가 났습니다: {type(error).__name__}", "field": None,
-                          "status": 500})
+            put("error", {**errors.internal(error).body(), "status": 500})
         finally:
             ticket.release()
             put("end", None)
