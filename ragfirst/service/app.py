@@ -62,31 +62,42 @@ class ApiMiddleware:
 
 
 class RequestLog(ApiMiddleware):
-    """One log row per /v1 request whose key was valid, written after the response."""
+    """One log row per /v1 request whose key was valid, written as its answer's last byte goes out.
+
+    The row is written by the log's own thread (the event loop goes on serving other requests
+    meanwhile) before that last byte is sent, so a client that has its answer finds its row.
+    """
 
     async def handle(self, scope, receive, send):
-        started = time.perf_counter()
         status = {"code": 500}
+        state = scope.setdefault("state", {})
+        state["started"] = time.perf_counter()
+        logged = []
+
+        async def log():
+            if logged or "key_id" not in state or state.get("deferred"):  # a stream's row is written by its worker
+                return
+            logged.append(True)
+            row = log_row(state, getattr(scope.get("route"), "path", scope["path"]), state.get("status", status["code"]))
+            # queued before the first await, so a cancelled request keeps its row
+            await asyncio.shield(asyncio.wrap_future(scope["app"].state.log_writer.submit(row)))
 
         async def capture(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await log()
             await send(message)
 
-        state = scope.setdefault("state", {})
-        state["started"] = started
         try:
             await self.app(scope, receive, capture)
-        finally:  # also when the client left and the task was cancelled
-            if "key_id" in state and not state.get("deferred"):  # a stream's row is written by its worker
-                log_request(scope["app"].state.db, state, getattr(scope.get("route"), "path", scope["path"]),
-                            state.get("status", status["code"]))
+        finally:  # no answer was sent: the client left and the task was cancelled, or the app failed
+            await log()
 
 
-def log_request(db: Database, state: dict, route: str, status: int) -> None:
-    row = requestlog.Row(key_id=state["key_id"], route=route, status=status,
-                         latency_ms=(time.perf_counter() - state["started"]) * 1000, **state.get("usage", {}))
-    requestlog.write(db, row)
+def log_row(state: dict, route: str, status: int) -> requestlog.Row:
+    return requestlog.Row(key_id=state["key_id"], route=route, status=status,
+                          latency_ms=(time.perf_counter() - state["started"]) * 1000, **state.get("usage", {}))
 
 
 def usage_of(result: dict) -> dict:
@@ -162,7 +173,8 @@ async def lifespan(app: FastAPI):
     threading.Thread(target=_prepare, args=(app,), daemon=True, name="ragfirst-prepare").start()
     yield
     # uvicorn re-raises SIGTERM after a graceful shutdown, so atexit handlers would not run:
-    # stop the local LLM server this process started here, while shutting down.
+    # write the queued log rows and stop the local LLM server this process started here, while shutting down.
+    await run_in_threadpool(state.log_writer.close)
     local_server.stop_servers_started_here()
 
 
@@ -180,6 +192,7 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings.database)
+    app.state.log_writer = requestlog.Writer(app.state.db)
     app.state.engine = Engine(settings)
     errors.install(app)
     # The last one added runs first: RequestLog sees every answer (413s too), Authorize refuses a
@@ -333,7 +346,7 @@ def _stream(service: Engine, question: str, k: int, ticket, request: Request):
             ticket.release()
             put("end", None)
             state["usage"] = usage
-            log_request(request.app.state.db, state, request.url.path, status)
+            requestlog.write(request.app.state.db, log_row(state, request.url.path, status))  # in this worker thread
 
     threading.Thread(target=work, daemon=True, name="ragfirst-answer").start()
 
