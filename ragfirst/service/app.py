@@ -233,9 +233,8 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
 
     @app.get("/v1/documents", response_model=schemas.DocumentList, responses=ERRORS, summary="색인된 문서 목록")
     def list_documents(key: keys.Key = Depends(authorize)):
-        retriever = engine().retriever()
         found: dict[str, dict] = {}
-        for meta in retriever.meta:
+        for meta in engine().with_current_index(lambda retriever: retriever.meta):
             doc = found.setdefault(meta["doc_id"], {"id": meta["doc_id"], "title": meta["title"],
                                                     "category": meta.get("category", ""), "path": meta.get("path", ""), "chunks": 0})
             doc["chunks"] += 1
