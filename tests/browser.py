@@ -2,16 +2,20 @@
 
 Playwright's own browser download cannot run here (no network), so the tests
 drive the system binary. ``open_page`` collects every problem a reader would
-meet: console errors, failed requests and HTTP error responses.
+meet: console errors, failed requests and HTTP error responses, and every request
+that would leave loopback (a page the course serves must work offline; host names
+other than localhost do not resolve in this browser, so such a request fails at once).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -25,7 +29,9 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
+LOCAL_SCHEMES = ("data", "blob", "about")
 
 
 def chromium_problem() -> str | None:
@@ -39,6 +45,17 @@ def chromium_problem() -> str | None:
     except ImportError:
         return "the playwright package is not installed (make setup installs it)"
     return None
+
+
+def leaves_loopback(url: str) -> bool:
+    """True for a request to anywhere but this machine's loopback addresses."""
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES or parts.hostname == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        return True
 
 
 @contextmanager
@@ -55,6 +72,7 @@ def open_page(url: str) -> Iterator[tuple[Page, list[str]]]:
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url} ({r.failure})"))
             page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+            page.on("request", lambda r: problems.append(f"request leaving loopback: {r.url}") if leaves_loopback(r.url) else None)
             page.goto(url, wait_until="load")
             yield page, problems
         finally:

@@ -40,10 +40,15 @@ def closed_port() -> int:
 
 
 class FakeAPI:
-    """A loopback stand-in for a remote OpenAI-compatible API (OpenAI itself is offline here)."""
+    """A loopback stand-in for a remote OpenAI-compatible API (OpenAI itself is offline here).
 
-    def __init__(self, delay: float = 0.0, model: str = "gpt-4o-mini", usage=(1000, 500)):
+    A streamed request gets its answer in two pieces; the first ``broken_streams`` of them
+    break off after the first piece with an ``error`` event, as OpenAI's API does when it fails mid-answer.
+    """
+
+    def __init__(self, delay: float = 0.0, model: str = "gpt-4o-mini", usage=(1000, 500), broken_streams: int = 0):
         self.requests = 0
+        self.broken_streams = broken_streams
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,8 +57,12 @@ class FakeAPI:
 
             def do_POST(self):
                 outer.requests += 1
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 time.sleep(delay)
+                if request.get("stream"):
+                    self.stream(outer.broken_streams > 0)
+                    outer.broken_streams -= 1
+                    return
                 body = {
                     "id": "x", "object": "chat.completion", "created": 0, "model": model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": "네"}, "finish_reason": "stop"}],
@@ -68,6 +77,28 @@ class FakeAPI:
                     self.wfile.write(data)
                 except OSError:
                     pass
+
+            def stream(self, broken: bool):
+                def chunk(delta: dict, finish_reason=None, usage_counts=None) -> dict:
+                    choices = [] if usage_counts else [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
+                    body = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": choices}
+                    return {**body, "usage": usage_counts} if usage_counts else body
+
+                events = [chunk({"role": "assistant", "content": "배송비는 "})]
+                if broken:
+                    events.append({"error": {"message": "The server had an error while processing your request.",
+                                             "type": "server_error"}})
+                else:
+                    counts = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
+                    events += [chunk({"content": "무료입니다."}), chunk({}, "stop"), chunk({}, usage_counts=counts), "[DONE]"]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for event in events:
+                    data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)
+                    self.wfile.write(f"data: {data}\n\n".encode())
+                    self.wfile.flush()
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -217,6 +248,22 @@ def test_slow_server_times_out_after_bounded_retries(monkeypatch):
         api.close()
     assert "0.3" in str(caught.value) and api.url in str(caught.value)
     assert requests == 2  # one attempt + one retry, then give up
+
+
+def test_an_error_event_in_the_middle_of_a_stream_is_llm_unavailable(monkeypatch):
+    api = FakeAPI(broken_streams=1)
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", api.url)
+        log, pieces = usage.UsageLog(), []
+        with pytest.raises(chat.LLMUnavailableError) as caught:
+            chat.generate_stream("배송비는?", on_text=pieces.append, model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
+        assert pieces == ["배송비는 "]  # the words before the failure reached the reader, then the answer ended
+        assert "쓰던 중에 오류" in str(caught.value) and api.url in str(caught.value)
+        assert log.totals()["failed_calls"] == 1
+        again = chat.generate_stream("배송비는?", on_text=pieces.append, model="gpt-4o-mini", log=log, timeout=10, max_retries=0)
+    finally:
+        api.close()
+    assert again.text == "배송비는 무료입니다." and again.finish_reason == "stop" and again.completion_tokens == 500
 
 
 def test_request_validation_names_the_field():

@@ -1,10 +1,12 @@
-"""The chat page in a real browser: Debian's Chromium asks a question and sees the answer stream in."""
+"""The service's pages in a real browser: Debian's Chromium asks a question on the chat page and sees the
+answer stream in, and reads the API docs with no network beyond loopback."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from browser import chromium_problem, open_page
@@ -67,3 +69,14 @@ def test_chat_page_shows_the_services_korean_error(service):
         # the refused request (and the console line Chromium writes about it) are the only problems
         assert any("HTTP 401" in p and "/v1/ask" in p for p in problems)
         assert all("401" in p for p in problems), problems
+
+
+def test_api_docs_render_offline_from_the_service_itself(service):
+    require(chromium_problem(), "Debian's chromium")
+    with open_page(service.url + "/docs") as (page, problems):
+        page.wait_for_selector('.opblock-summary-path[data-path="/v1/ask"]', timeout=30_000)  # Swagger UI ran
+        paths = page.eval_on_selector_all(".opblock-summary-path", "spans => spans.map(s => s.dataset.path)")
+        assert {"/v1/ask", "/v1/search", "/v1/documents", "/v1/stats"} <= set(paths)
+        assert problems == []  # no console error, and nothing asked of a CDN
+    redoc = httpx.get(service.url + "/redoc", timeout=30)  # ReDoc is off: its page would fetch its logo from a CDN
+    assert redoc.status_code == 404 and "/docs" in redoc.json()["message"]

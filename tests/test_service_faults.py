@@ -1,4 +1,5 @@
-"""Faults a running service must survive: its LLM server killed mid-answer, a client that leaves mid-stream."""
+"""Faults a running service must survive: its LLM server killed or failing mid-answer, a client that leaves
+mid-stream, a request log that has to wait for SQLite's write lock."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import sqlite3
 import threading
 import time
 
+import httpx
 import pytest
 
 from ragfirst.llm import local_server
-from service_support import key, service, sse_events  # noqa: F401 - pytest fixtures
+from service_support import key, service, sse_events, start_service  # noqa: F401 - pytest fixtures
+from test_llm import FakeAPI
 
 pytestmark = pytest.mark.slow
 
@@ -40,21 +43,27 @@ def rows_for(service, name: str) -> list[tuple]:
                           "WHERE k.name = ? ORDER BY r.id", (name,)).fetchall()
 
 
-def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recovers(service):
-    secret = service.new_key("fault-kill")
-    pid, port, token = service.llm_server()
+def ask_while_generating(service, secret: str) -> tuple[threading.Thread, dict, tuple]:
+    """Ask in a thread (its answer lands in the dict as "ask") and return once the model writes for it."""
+    pid, port, token = server = service.llm_server()
     answers: dict = {}
 
     def ask():
         with service.client(secret) as client:
-            answers["killed"] = client.post("/v1/ask", json={"question": QUESTION})
+            answers["ask"] = client.post("/v1/ask", json={"question": QUESTION})
 
     asking = threading.Thread(target=ask)
     asking.start()
     wait_until(lambda: llm_busy(port, token), "the model to start generating for the request")
+    return asking, answers, server
+
+
+def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recovers(service):
+    secret = service.new_key("fault-kill")
+    asking, answers, (pid, _, _) = ask_while_generating(service, secret)
     os.kill(pid, signal.SIGKILL)
     asking.join(WAIT)
-    killed = answers["killed"]
+    killed = answers["ask"]
     assert killed.status_code == 503, killed.text
     assert killed.json()["error"] == "llm_unavailable" and "언어 모델 서버" in killed.json()["message"]
     assert int(killed.headers["retry-after"]) > 0
@@ -81,6 +90,30 @@ def test_llm_server_killed_during_a_request_gives_503_and_the_next_request_recov
     assert statuses == [503, 200, 503, 200]  # every request is in the log, failures included
 
 
+def test_an_error_from_the_llm_in_the_middle_of_an_answer_gives_503_and_the_next_request_recovers(tmp_path):
+    api = FakeAPI(broken_streams=2)  # a remote OpenAI-compatible API whose next two answers break off with an error event
+    running = start_service(tmp_path, OPENAI_BASE_URL=api.url, OPENAI_MODEL="gpt-4o-mini")
+    try:
+        secret = running.new_key("fault-midstream")
+        with running.client(secret) as client:
+            broken = client.post("/v1/ask", json={"question": QUESTION})
+            assert broken.status_code == 503, broken.text
+            assert broken.json()["error"] == "llm_unavailable" and "쓰던 중에 오류" in broken.json()["message"]
+            assert int(broken.headers["retry-after"]) > 0
+            with client.stream("POST", "/v1/ask", json={"question": QUESTION, "stream": True}) as response:
+                events = list(sse_events(response))
+            assert [event for event, _ in events] == ["token", "error"]  # the words so far, then the same 503 body
+            assert events[-1][1] == {**broken.json(), "status": 503}
+            recovered = client.post("/v1/ask", json={"question": QUESTION})
+            assert recovered.status_code == 200 and recovered.json()["text"], recovered.text
+        rows = wait_until(lambda: len(rows_for(running, "fault-midstream")) == 3 and rows_for(running, "fault-midstream"),
+                          "the three log rows")
+        assert [status for _, status, _ in rows] == [503, 503, 200]
+    finally:
+        running.stop()
+        api.close()
+
+
 def test_a_client_leaving_mid_stream_frees_its_worker(service):
     secret = service.new_key("fault-leave")
     with service.client(secret) as client:
@@ -104,3 +137,27 @@ def test_a_client_leaving_mid_stream_frees_its_worker(service):
 def sse_events_of(client, question: str) -> list[tuple[str, dict]]:
     with client.stream("POST", "/v1/ask", json={"question": question, "stream": True}) as response:
         return list(sse_events(response))
+
+
+def test_a_log_row_waiting_for_sqlite_holds_up_no_other_request(service):
+    asking, answers, (_, port, token) = ask_while_generating(service, service.new_key("fault-log-lock"))  # key checked
+    other = sqlite3.connect(service.database, timeout=30, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock: the answer's log row has to wait for it
+        wait_until(lambda: not llm_busy(port, token), "the model to finish")
+        deadline = time.monotonic() + 3  # meanwhile the answer reaches its log row and waits there
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                health = httpx.get(f"{service.url}/health", timeout=10)
+            except httpx.TimeoutException:
+                pytest.fail("/health waited for the request log's write: the row is written on the event loop")
+            assert health.status_code == 200 and time.monotonic() - started < 2
+            time.sleep(0.2)
+        assert "ask" not in answers  # its answer goes out once its row is written
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    asking.join(WAIT)
+    assert answers["ask"].status_code == 200, answers["ask"].text
+    assert [status for _, status, _ in rows_for(service, "fault-log-lock")] == [200]  # no waiting: it was written first

@@ -135,10 +135,22 @@ def _as_messages(prompt_or_messages) -> list[dict]:
     raise ValueError("prompt_or_messages must be a non-empty string or a non-empty list of {role, content} dicts")
 
 
+def _unreachable() -> tuple[type[Exception], ...]:
+    """The request errors that mean "no answer from this server now" (a refused request is the caller's)."""
+    import openai
+
+    return openai.APIConnectionError, openai.InternalServerError, openai.AuthenticationError, openai.PermissionDeniedError
+
+
 def _unavailable(error: Exception, backend: Backend, timeout: float, retries: int) -> LLMUnavailableError:
     import openai
 
     url = backend.base_url or "https://api.openai.com/v1"
+    if isinstance(error, openai.APIError) and not isinstance(error, (openai.APIConnectionError, openai.APIStatusError)):
+        return LLMUnavailableError(  # an "error" event inside the stream: the server failed while it was writing
+            f"LLM 서버({url})가 답을 쓰던 중에 오류를 보냈습니다: {error.message.rstrip('.')}. 잠시 뒤에 다시 시도하세요. "
+            f"(The LLM server at {url} sent an error in the middle of its answer: {error.message})"
+        )
     if isinstance(error, openai.APITimeoutError):
         return LLMUnavailableError(
             f"LLM 서버({url})가 {timeout:g}초 안에 응답하지 않았습니다 (재시도 {retries}회 포함). "
@@ -245,7 +257,7 @@ def generate(
             fresh = dataclasses.replace(backend, base_url=None)
             client, backend = get_client(fresh, timeout=timeout, max_retries=max_retries)
             response = client.chat.completions.create(**options)
-    except (openai.APIConnectionError, openai.InternalServerError, openai.AuthenticationError, openai.PermissionDeniedError) as error:
+    except _unreachable() as error:
         seconds = time.perf_counter() - started
         log.add(None, backend_kind=backend.kind, model=model_name, seconds=seconds, error=type(error).__name__)
         raise _unavailable(error, backend, timeout, max_retries) from error
@@ -291,8 +303,9 @@ def generate_stream(prompt_or_messages, *, on_text, cancelled=lambda: False, **o
     The first words reach a reader long before the answer is complete. ``cancelled()``
     is checked at every piece; when it turns true the stream is closed (the server stops
     generating) and :class:`GenerationCancelled` is raised. A stream cut off before the
-    model finished (the server died) raises :class:`LLMUnavailableError`: the text so far
-    cannot be trusted as an answer. Nothing is retried once text has been handed on.
+    model finished (the server died) or broken off by an ``error`` event from the server
+    raises :class:`LLMUnavailableError`: the text so far cannot be trusted as an answer.
+    Nothing is retried once text has been handed on.
     """
     import httpx
     import openai
@@ -303,8 +316,10 @@ def generate_stream(prompt_or_messages, *, on_text, cancelled=lambda: False, **o
     pieces: list[str] = []
     usage = finish_reason = response_model = None
     started = time.perf_counter()
+    opened = False
     try:
         with client.chat.completions.create(**options) as stream:
+            opened = True  # from here on any API error ends the answer: an "error" event, a broken connection
             for chunk in stream:
                 if cancelled():
                     raise GenerationCancelled()
@@ -317,8 +332,9 @@ def generate_stream(prompt_or_messages, *, on_text, cancelled=lambda: False, **o
                     finish_reason = choice.finish_reason or finish_reason
         if finish_reason is None:
             raise httpx.RemoteProtocolError("the stream ended before the model finished (no finish_reason)")
-    except (openai.APIConnectionError, openai.InternalServerError, openai.AuthenticationError,
-            openai.PermissionDeniedError, httpx.TransportError) as error:
+    except (openai.APIError, httpx.TransportError) as error:
+        if not (opened or isinstance(error, (*_unreachable(), httpx.TransportError))):
+            raise  # refused before the stream opened (400, 404, 429): as in generate
         seconds = time.perf_counter() - started
         log.add(None, backend_kind=backend.kind, model=model_name, seconds=seconds, error=type(error).__name__)
         raise _unavailable(error, backend, timeout, max_retries) from error

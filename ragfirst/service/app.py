@@ -8,6 +8,7 @@ background, so /health answers at once and /ready says when questions can be ans
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -32,6 +34,9 @@ from ragfirst.service.errors import ServiceError
 from ragfirst.service.limits import BodyLimit
 
 STATIC = Path(__file__).parent / "static"
+# Swagger UI as the fastapi-offline package ships it: FastAPI's own /docs loads it from a CDN, which a
+# learner offline (and the tests) cannot reach, and the page stays blank.
+DOCS_ASSETS = Path(importlib.util.find_spec("fastapi_offline").origin).parent / "static"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -57,31 +62,42 @@ class ApiMiddleware:
 
 
 class RequestLog(ApiMiddleware):
-    """One log row per /v1 request whose key was valid, written after the response."""
+    """One log row per /v1 request whose key was valid, written as its answer's last byte goes out.
+
+    The row is written by the log's own thread (the event loop goes on serving other requests
+    meanwhile) before that last byte is sent, so a client that has its answer finds its row.
+    """
 
     async def handle(self, scope, receive, send):
-        started = time.perf_counter()
         status = {"code": 500}
+        state = scope.setdefault("state", {})
+        state["started"] = time.perf_counter()
+        logged = []
+
+        async def log():
+            if logged or "key_id" not in state or state.get("deferred"):  # a stream's row is written by its worker
+                return
+            logged.append(True)
+            row = log_row(state, getattr(scope.get("route"), "path", scope["path"]), state.get("status", status["code"]))
+            # queued before the first await, so a cancelled request keeps its row
+            await asyncio.shield(asyncio.wrap_future(scope["app"].state.log_writer.submit(row)))
 
         async def capture(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await log()
             await send(message)
 
-        state = scope.setdefault("state", {})
-        state["started"] = started
         try:
             await self.app(scope, receive, capture)
-        finally:  # also when the client left and the task was cancelled
-            if "key_id" in state and not state.get("deferred"):  # a stream's row is written by its worker
-                log_request(scope["app"].state.db, state, getattr(scope.get("route"), "path", scope["path"]),
-                            state.get("status", status["code"]))
+        finally:  # no answer was sent: the client left and the task was cancelled, or the app failed
+            await log()
 
 
-def log_request(db: Database, state: dict, route: str, status: int) -> None:
-    row = requestlog.Row(key_id=state["key_id"], route=route, status=status,
-                         latency_ms=(time.perf_counter() - state["started"]) * 1000, **state.get("usage", {}))
-    requestlog.write(db, row)
+def log_row(state: dict, route: str, status: int) -> requestlog.Row:
+    return requestlog.Row(key_id=state["key_id"], route=route, status=status,
+                          latency_ms=(time.perf_counter() - state["started"]) * 1000, **state.get("usage", {}))
 
 
 def usage_of(result: dict) -> dict:
@@ -157,7 +173,8 @@ async def lifespan(app: FastAPI):
     threading.Thread(target=_prepare, args=(app,), daemon=True, name="ragfirst-prepare").start()
     yield
     # uvicorn re-raises SIGTERM after a graceful shutdown, so atexit handlers would not run:
-    # stop the local LLM server this process started here, while shutting down.
+    # write the queued log rows and stop the local LLM server this process started here, while shutting down.
+    await run_in_threadpool(state.log_writer.close)
     local_server.stop_servers_started_here()
 
 
@@ -170,9 +187,12 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
         "모든 /v1 요청에는 'Authorization: Bearer <API 키>'가 필요합니다.",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the service's own copy of the assets
+        redoc_url=None,  # ReDoc loads its logo from a CDN even when self-hosted: /docs is the one API page
     )
     app.state.settings = settings
     app.state.db = Database(settings.database)
+    app.state.log_writer = requestlog.Writer(app.state.db)
     app.state.engine = Engine(settings)
     errors.install(app)
     # The last one added runs first: RequestLog sees every answer (413s too), Authorize refuses a
@@ -213,9 +233,8 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
 
     @app.get("/v1/documents", response_model=schemas.DocumentList, responses=ERRORS, summary="색인된 문서 목록")
     def list_documents(key: keys.Key = Depends(authorize)):
-        retriever = engine().retriever()
         found: dict[str, dict] = {}
-        for meta in retriever.meta:
+        for meta in engine().with_current_index(lambda retriever: retriever.meta):
             doc = found.setdefault(meta["doc_id"], {"id": meta["doc_id"], "title": meta["title"],
                                                     "category": meta.get("category", ""), "path": meta.get("path", ""), "chunks": 0})
             doc["chunks"] += 1
@@ -265,7 +284,16 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
     def page():
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request):
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root + app.openapi_url, title=f"{app.title} - API 문서",
+                                   swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url=f"{root}/docs-assets/favicon.png", oauth2_redirect_url=None)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     return app
 
 
@@ -312,13 +340,12 @@ def _stream(service: Engine, question: str, k: int, ticket, request: Request):
             put("error", {**error.body(), "status": error.status})
         except Exception as error:  # noqa: BLE001 - the client is told inside the stream
             status = 500
-            put("error", {"error": "internal", "message": f"답변 중 오류가 났습니다: {type(error).__name__}", "field": None,
-                          "status": 500})
+            put("error", {**errors.internal(error).body(), "status": 500})
         finally:
             ticket.release()
             put("end", None)
             state["usage"] = usage
-            log_request(request.app.state.db, state, request.url.path, status)
+            requestlog.write(request.app.state.db, log_row(state, request.url.path, status))  # in this worker thread
 
     threading.Thread(target=work, daemon=True, name="ragfirst-answer").start()
 

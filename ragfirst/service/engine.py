@@ -25,7 +25,7 @@ from ragfirst.rag import store
 from ragfirst.rag.answer import answer
 from ragfirst.rag.commands import answer_dict
 from ragfirst.rag.confidence import DEFAULT_MODEL, confidence
-from ragfirst.rag.errors import QuestionError
+from ragfirst.rag.errors import IndexNotFoundError, QuestionError
 from ragfirst.rag.question import check_question
 from ragfirst.rag.retrieve import Retriever
 from ragfirst.service.errors import ServiceError
@@ -33,6 +33,7 @@ from ragfirst.service.settings import Settings
 
 BUSY_RETRY_AFTER = 5
 LLM_RETRY_AFTER = 10
+INDEX_RETRY_AFTER = 2
 
 
 class Cancelled(Exception):
@@ -124,10 +125,30 @@ class Engine:
                     self._collection_id = collection.id
         return self._retriever
 
+    def with_current_index(self, work):
+        """``work(retriever)``, once more with the index reopened when it was replaced while being read.
+
+        An upload in any worker builds a new index generation, points the index at it and deletes
+        the old one, which a request here may still be reading (chroma: NotFoundError). A second
+        failure in a row is a 503 to retry, not a 500.
+        """
+        from chromadb.errors import NotFoundError
+
+        try:
+            return work(self.retriever())
+        except (IndexNotFoundError, NotFoundError):
+            pass  # retriever() opens the generation the index points to now
+        try:
+            return work(self.retriever())
+        except (IndexNotFoundError, NotFoundError):
+            raise ServiceError(503, "index_changing", "문서 색인이 바뀌는 중이라 답하지 못했습니다. "
+                               f"{INDEX_RETRY_AFTER}초 뒤에 다시 시도해 주세요.",
+                               headers={"Retry-After": str(INDEX_RETRY_AFTER)}) from None
+
     def search(self, question: str, k: int) -> dict:
         question = checked_question(question)
         started = time.perf_counter()
-        result = self.retriever().search(question, k=max(k, 5))
+        result = self.with_current_index(lambda retriever: retriever.search(question, k=max(k, 5)))
         score = confidence(result, DEFAULT_MODEL)
         return {
             "question": question,
@@ -152,9 +173,8 @@ class Engine:
             return chat.generate_stream(prompt, on_text=pass_on, cancelled=cancelled, **options)
 
         with ticket.slot(cancelled):
-            retriever = self.retriever()
-            try:
-                result = answer(question, retriever, k=k, generate=generate)
+            try:  # chroma is read before the first word is generated (quotes use the retriever's copy): a retry repeats no text
+                result = self.with_current_index(lambda retriever: answer(question, retriever, k=k, generate=generate))
             except chat.LLMUnavailableError as error:
                 raise ServiceError(503, "llm_unavailable",
                                    f"언어 모델 서버에 연결할 수 없어 답하지 못했습니다. {LLM_RETRY_AFTER}초쯤 뒤에 다시 시도해 주세요. ({error})",

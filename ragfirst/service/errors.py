@@ -29,6 +29,11 @@ def response(error: ServiceError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
+def internal(error: Exception) -> ServiceError:
+    """A failure nobody foresaw, in the same shape (the traceback stays in the server's log)."""
+    return ServiceError(500, "internal", f"서버 내부 오류로 요청을 처리하지 못했습니다 ({type(error).__name__}). 잠시 뒤에 다시 시도해 주세요.")
+
+
 TYPE_NAMES = {"string": "문자열", "bool": "true 또는 false", "int": "정수", "dict": "JSON 객체"}
 
 
@@ -73,6 +78,10 @@ def install(app) -> None:
     async def _validation(request: Request, error: RequestValidationError):
         found = sorted(error.errors(), key=lambda e: e.get("type") != "extra_forbidden")  # a typo explains a missing field
         return response(translate(found[0]))
+
+    @app.exception_handler(Exception)  # run by Starlette's outermost middleware, which then logs the traceback
+    async def _internal(request: Request, error: Exception):
+        return response(internal(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException):

@@ -1,13 +1,19 @@
 """One row per authenticated request (time, key, route, status, tokens, cost, latency, declined).
 
-Rows are written after the response has gone out, streamed answers included, and
-also for refused requests (429, 4xx, 503), so that the log adds up to what clients
-sent. Requests without a valid key are not logged: anyone can send those, and the
-log must not be a way to fill the disk.
+A row is written as its response's last byte goes out (a client that has its answer
+finds its row), or when a streamed answer ends, and also for refused requests (429,
+4xx, 503), so that the log adds up to what clients sent. Requests without a valid key
+are not logged: anyone can send those, and the log must not be a way to fill the disk.
+
+A worker writes its rows through one :class:`Writer` thread, never on the event loop:
+SQLite may wait up to its busy timeout for another worker's write, and every request
+of the worker would wait with it. The writer is drained when the worker shuts down.
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -43,6 +49,31 @@ def write(db: Database, row: Row) -> None:
             None if row.declined is None else int(row.declined),
         ),
     )
+
+
+class Writer:
+    """Rows written in order by one thread of its own; :meth:`close` writes what is still queued."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragfirst-requestlog")
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, row: Row) -> Future:
+        """Queue ``row``; after :meth:`close` (a request cancelled at shutdown) it is written at once, here."""
+        with self._lock:
+            if not self._closed:
+                return self._pool.submit(write, self.db, row)
+        write(self.db, row)
+        done: Future = Future()
+        done.set_result(None)
+        return done
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=True)
 
 
 def stats(db: Database, key_id: int | None = None) -> dict:
