@@ -112,8 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     output = {"sets": outputs, "index_seconds": index_seconds}
     if args.record:
         sample_note = f"--sample {args.sample}" if args.sample else "all questions"
-        source = (f"측정: benchmarks/rag_bench.py {sample_note} --record; 백엔드 {meta['backend']}; "
-                  f"CPU {os.cpu_count()}코어, GPU 없음")
+        from ragfirst.llm.chat import resolve_backend
+
+        backend = resolve_backend()
+        source = (f"측정: benchmarks/rag_bench.py {sample_note} --answer-modes hybrid --record; "
+                  f"백엔드 {backend.kind}, 모델 {backend.model}; CPU {os.cpu_count()}코어")
         path = record_answer_quality({name: runs["hybrid"] for name, runs in all_runs.items()}, source, meta["date"][:10])
         print(f"recorded {path}", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
