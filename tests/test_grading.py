@@ -238,3 +238,26 @@ def test_cost_variants_are_per_student_stable_and_valid():
             calculate_ai_approach_roi(approach, case["project"])
     with pytest.raises(ValueError, match="STUDENT_ID"):
         cost_variant("  ")
+
+
+def test_limits_are_raised_to_an_assignments_floor_and_never_lowered():
+    from ragfirst.grading.sandbox import Limits
+
+    given = Limits(cell_timeout=10.0, processes=64, memory_bytes=1024**3)
+    raised = given.at_least({"cell_timeout": 180, "processes": 32, "address_space_bytes": 4 * 1024**3})
+    assert (raised.cell_timeout, raised.processes, raised.memory_bytes) == (180.0, 64, 1024**3)
+    assert raised.address_space_bytes == 4 * 1024**3 and isinstance(raised.processes, int)
+
+
+@pytest.mark.parametrize("limits, reason", [
+    ({"cell_timeout": 60, "wall_clock": 5}, "not a limit"),
+    ({"cell_timeout": -1}, "positive number"),
+    ({"processes": True}, "positive number"),
+    ([60], "mapping"),
+])
+def test_malformed_master_limits_are_refused(limits, reason):
+    from ragfirst.grading.master import MasterError, _limits
+
+    notebook = nbformat.v4.new_notebook(metadata={"ragfirst": {"grading_limits": limits}})
+    with pytest.raises(MasterError, match=reason):
+        _limits(notebook, "x.ipynb")

@@ -217,8 +217,8 @@ def test_each_defensible_alternative_scores_its_stated_points(assignment, tmp_pa
     assert lost == {student: points for student, (_, points) in ALTERNATIVES[assignment].items()}
 
 
-def test_the_four_assignments_exist():
-    assert assignment_names() == ["address_tool", "cost_analysis", "decision_scenarios", "tech_selection"]
+def test_the_five_assignments_exist():
+    assert assignment_names() == ["address_tool", "cost_analysis", "decision_scenarios", "my_rag", "tech_selection"]
 
 
 @pytest.fixture(scope="module")

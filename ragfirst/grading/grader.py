@@ -88,8 +88,12 @@ def _short(text: str, limit: int = 300) -> str:
 
 def grade_submission(master: Master, submission: Submission, limits: Limits = Limits(),
                      scratch: Path | None = None) -> SubmissionResult:
-    """Grade one submission; always returns a result (never raises for anything the student did)."""
+    """Grade one submission; always returns a result (never raises for anything the student did).
+
+    ``limits`` are raised to what the master says the assignment needs (:attr:`Master.limits`).
+    """
     started = time.monotonic()
+    limits = limits.at_least(master.limits)
     result = SubmissionResult(submission.student_id, "graded")
     if submission.path is None:
         result.status, result.message = "missing", submission.problem

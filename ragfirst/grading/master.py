@@ -24,6 +24,7 @@ from ragfirst.runtime.config import REPO_ROOT
 
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 EXERCISES_DIR = REPO_ROOT / "exercises"
+LIMITS_KEY = ("ragfirst", "grading_limits")  # notebook metadata: {"cell_timeout": 120, ...}, floors over the defaults
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 CODE_STUB = "# 여기에 코드를 작성하세요\nraise NotImplementedError()"
@@ -69,6 +70,7 @@ class Master:
     path: Path
     cells: list[MasterCell]
     student_names: frozenset[str] = field(default_factory=frozenset)
+    limits: dict[str, float] = field(default_factory=dict)  # sandbox limits this assignment needs at least
 
     @property
     def by_id(self) -> dict[str, MasterCell]:
@@ -186,7 +188,27 @@ def _load_master_cached(path: str, mtime: float) -> Master:
         checksum = _nbgrader(released).get("checksum", "")
         master_checksum = compute_checksum(cell) if meta else ""
         cells.append(MasterCell(kind, cell.cell_type, cell.source, grade_id, points, checksum, master_checksum))
-    return Master(path_obj.parent.name, path_obj, cells, frozenset(student_names))
+    return Master(path_obj.parent.name, path_obj, cells, frozenset(student_names), _limits(notebook, path_obj.name))
+
+
+def _limits(notebook, where: str) -> dict[str, float]:
+    """The master's ``metadata.ragfirst.grading_limits``: names of :class:`~ragfirst.grading.sandbox.Limits`
+    fields and the least each may be for this assignment."""
+    from dataclasses import fields
+
+    from ragfirst.grading.sandbox import Limits
+
+    section, key = LIMITS_KEY
+    wanted = (notebook.metadata.get(section) or {}).get(key) or {}
+    known = {f.name for f in fields(Limits)}
+    if not isinstance(wanted, dict):
+        raise MasterError(f"{where}: metadata {section}.{key} must be a mapping of limit names to numbers")
+    for name, value in wanted.items():
+        if name not in known:
+            raise MasterError(f"{where}: metadata {section}.{key} names '{name}', not a limit; known: {', '.join(sorted(known))}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise MasterError(f"{where}: metadata {section}.{key}.{name} must be a positive number, got {value!r}")
+    return dict(wanted)
 
 
 def load_master(assignment: str) -> Master:

@@ -19,4 +19,5 @@ One module per step, in the order data flows:
 - ``evaluate``   metrics; ``runner`` runs them over a question set
 - ``commands``   the `ragfirst index` and `ragfirst ask` subcommands
 - ``errors``     the exceptions a learner sees, with Korean messages
+- ``my_rag_lab`` data and plumbing of the "나만의 RAG" lab (the learner writes the pipeline)
 """
