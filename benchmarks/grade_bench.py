@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ragfirst.grading.grader import grade_assignment  # noqa: E402
+from ragfirst.grading.limits import Limits  # noqa: E402
 from ragfirst.grading.master import exercise_path, master_path  # noqa: E402
-from ragfirst.grading.sandbox import Limits  # noqa: E402
 
 GOAL_SECONDS = 300
 

@@ -31,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", help="folder of submissions (one .ipynb or one folder per student), or one notebook")
     grade.add_argument("--out", default="grade-out", help="output folder for gradebook.csv, feedback/, manual/")
     grade.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel (default 2)")
-    grade.add_argument("--cell-timeout", type=float, help="seconds per cell (default: grading.sandbox.Limits, 30)")
-    grade.add_argument("--memory-mb", type=int, help="memory cap per kernel in MB (default: grading.sandbox.Limits, 2048)")
+    grade.add_argument("--cell-timeout", type=float, help="seconds per cell (default: grading.limits.Limits, 30)")
+    grade.add_argument("--memory-mb", type=int, help="memory cap per kernel in MB (default: grading.limits.Limits, 2048)")
     grade.set_defaults(run="ragfirst.grading.grader:run_cli")
     # llm (issue 3): the local OpenAI-compatible server (start, status, stop)
     llm_cmd = sub.add_parser(

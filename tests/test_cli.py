@@ -15,7 +15,7 @@ def test_every_subcommand_resolves_to_a_function():
 def test_grade_limits_come_from_one_place(monkeypatch, tmp_path):
     """Without options the grader's own Limits apply; an option overrides only its field."""
     from ragfirst.grading import grader
-    from ragfirst.grading.sandbox import Limits
+    from ragfirst.grading.limits import Limits
 
     seen = []
     monkeypatch.setattr(grader, "grade_assignment", lambda *args, **kwargs: seen.append(args[3]) or [])

@@ -12,10 +12,16 @@ import pytest
 
 from ragfirst.grading import feedback, gradebook, grader, judge
 from ragfirst.grading.master import (
-    HIDDEN_BEGIN, assignment_names, exercise_path, load_master, master_path, render_exercise, strip_hidden,
+    HIDDEN_BEGIN,
+    assignment_names,
+    exercise_path,
+    load_master,
+    master_path,
+    render_exercise,
+    strip_hidden,
 )
 from ragfirst.grading.restore import build_plan
-from ragfirst.grading.result import STATUSES, SubmissionResult, CellReport
+from ragfirst.grading.result import STATUSES, CellReport, SubmissionResult
 from ragfirst.grading.submissions import find_submissions
 
 ASSIGNMENTS = assignment_names()
@@ -241,7 +247,7 @@ def test_cost_variants_are_per_student_stable_and_valid():
 
 
 def test_limits_are_raised_to_an_assignments_floor_and_never_lowered():
-    from ragfirst.grading.sandbox import Limits
+    from ragfirst.grading.limits import Limits
 
     given = Limits(cell_timeout=10.0, processes=64, memory_bytes=1024**3)
     raised = given.at_least({"cell_timeout": 180, "processes": 32, "address_space_bytes": 4 * 1024**3})

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from ragfirst.grading import grader, judge
-from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
-from ragfirst.grading.jail import sandbox_problem
-from ragfirst.grading.sandbox import Limits, SandboxedKernel
 from grading_suite import ASSIGNMENT, RIGHT, build_suite, notebook_with
 from needs import require
+
+from ragfirst.grading import grader, judge
+from ragfirst.grading.jail import sandbox_problem
+from ragfirst.grading.limits import Limits
+from ragfirst.grading.master import assignment_names, exercise_path, load_master, master_path
+from ragfirst.grading.sandbox import SandboxedKernel
 
 
 @pytest.fixture(autouse=True, scope="module")

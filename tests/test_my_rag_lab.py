@@ -157,7 +157,7 @@ def graded(tmp_path_factory):
 
     from ragfirst.grading import grader
     from ragfirst.grading.jail import sandbox_problem
-    from ragfirst.grading.sandbox import Limits
+    from ragfirst.grading.limits import Limits
 
     require(sandbox_problem(), "the grading sandbox (user, mount and network namespaces)")
     folder = tmp_path_factory.mktemp("my_rag_submissions")

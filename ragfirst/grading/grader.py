@@ -27,12 +27,13 @@ from pathlib import Path
 import nbformat
 
 from ragfirst.grading import feedback, gradebook
+from ragfirst.grading.jail import SandboxUnavailable, sandbox_problem
 from ragfirst.grading.judge import Outcome, StudentSession, names_used, run_test
+from ragfirst.grading.limits import Limits
 from ragfirst.grading.master import Master, MasterCell, load_master
 from ragfirst.grading.restore import Plan, build_plan
-from ragfirst.grading.result import SubmissionResult, CellReport
-from ragfirst.grading.jail import SandboxUnavailable, sandbox_problem
-from ragfirst.grading.sandbox import Limits, SandboxedKernel
+from ragfirst.grading.result import CellReport, SubmissionResult
+from ragfirst.grading.sandbox import SandboxedKernel
 from ragfirst.grading.submissions import MAX_NOTEBOOK_BYTES, Submission, find_submissions
 
 

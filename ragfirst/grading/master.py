@@ -192,11 +192,11 @@ def _load_master_cached(path: str, mtime: float) -> Master:
 
 
 def _limits(notebook, where: str) -> dict[str, float]:
-    """The master's ``metadata.ragfirst.grading_limits``: names of :class:`~ragfirst.grading.sandbox.Limits`
+    """The master's ``metadata.ragfirst.grading_limits``: names of :class:`~ragfirst.grading.limits.Limits`
     fields and the least each may be for this assignment."""
     from dataclasses import fields
 
-    from ragfirst.grading.sandbox import Limits
+    from ragfirst.grading.limits import Limits
 
     section, key = LIMITS_KEY
     wanted = (notebook.metadata.get(section) or {}).get(key) or {}
@@ -221,7 +221,12 @@ def release_notebook(master: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The student version of a master, made by nbgrader's generate_assignment preprocessors."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
     from nbgrader.preprocessors import (
-        CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearSolutions, ComputeChecksums, LockCells,
+        CheckCellMetadata,
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
     )
     from traitlets.config import Config
 

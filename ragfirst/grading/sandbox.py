@@ -42,47 +42,18 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ragfirst.grading import jail
 from ragfirst.grading.jail import INSIDE_COMM, INSIDE_HOME, SandboxUnavailable, sandbox_problem
+from ragfirst.grading.limits import Limits
 from ragfirst.runtime.config import OFFLINE_ENV, TEST_ENV, cache_dir
-
 
 PORTS = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
 OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"  # raised in the kernel by ragfirst.grading.outcap
 MEMORY_POLL = 0.2  # seconds between two sums of the sandbox's resident memory while a cell runs
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one submission's kernel."""
-
-    cell_timeout: float = 30.0  # seconds per cell (and per call from a test)
-    submission_timeout: float = 240.0  # seconds for everything of one submission, tests included
-    startup_timeout: float = 60.0  # seconds for the kernel to answer its first request
-    instructor_timeout: float = 120.0  # seconds for a read-only (instructor) cell: imports are slow on a busy machine
-    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS of each process (virtual), and resident memory of all together
-    address_space_bytes: int = 0  # RLIMIT_AS when larger than memory_bytes: libraries that reserve far more than they
-    # touch (Kiwi's analyser: 1.5 GB of address space for 0.5 GB resident) need it; the resident cap stays memory_bytes
-    processes: int = 16  # RLIMIT_NPROC: processes and threads of the submission (the kernel itself uses ~8)
-    file_bytes: int = 16 * 1024**2  # RLIMIT_FSIZE: largest file the kernel may write
-    tmpfs_bytes: int = 64 * 1024**2  # scratch: /home/student, /tmp and /dev/shm together
-    open_files: int = 512  # RLIMIT_NOFILE
-    output_bytes: int = 64 * 1024  # output kept per cell (the rest is counted, not kept)
-    flood_bytes: int = 8 * 1024**2  # a cell printing more than this ends the kernel (status output_limit)
-
-    def at_least(self, floors: dict[str, float]) -> "Limits":
-        """These limits, each raised to the assignment's floor where the master asks for more.
-
-        An assignment whose honest work needs more than the defaults (building an index: more time per
-        cell, the threads of chromadb and the embedding model) says so in its master's metadata
-        (``ragfirst.grading.master.LIMITS_KEY``); a lower value given on the command line never starves it.
-        """
-        raised = {name: type(getattr(self, name))(max(getattr(self, name), value)) for name, value in floors.items()}
-        return replace(self, **raised)
 
 
 @dataclass
