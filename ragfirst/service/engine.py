@@ -129,18 +129,19 @@ class Engine:
         """``work(retriever)``, once more with the index reopened when it was replaced while being read.
 
         An upload in any worker builds a new index generation, points the index at it and deletes
-        the old one, which a request here may still be reading (chroma: NotFoundError). A second
-        failure in a row is a 503 to retry, not a 500.
+        the old one, which a request here may still be reading: chroma then answers NotFoundError,
+        or a plain ChromaError such as "Missing metadata segment" when the deletion is half done.
+        A second failure in a row is a 503 to retry, not a 500.
         """
-        from chromadb.errors import NotFoundError
+        from chromadb.errors import ChromaError
 
         try:
             return work(self.retriever())
-        except (IndexNotFoundError, NotFoundError):
+        except (IndexNotFoundError, ChromaError):
             pass  # retriever() opens the generation the index points to now
         try:
             return work(self.retriever())
-        except (IndexNotFoundError, NotFoundError):
+        except (IndexNotFoundError, ChromaError):
             raise ServiceError(503, "index_changing", "문서 색인이 바뀌는 중이라 답하지 못했습니다. "
                                f"{INDEX_RETRY_AFTER}초 뒤에 다시 시도해 주세요.",
                                headers={"Retry-After": str(INDEX_RETRY_AFTER)}) from None
