@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ragfirst.llm import chat, http_server, local_server, protocol, server_state, usage
+from ragfirst.llm import chat, generator, http_server, local_server, protocol, server_state, usage
 from ragfirst.runtime import config
 
 # Generation on a shared 2-core machine can be slow; these tests check behaviour, not speed.
@@ -147,6 +147,28 @@ def test_bad_timeout_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("RAGFIRST_LLM_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="RAGFIRST_LLM_TIMEOUT"):
         chat.default_timeout()
+
+
+@pytest.mark.parametrize(
+    ("has_bf16", "machine", "capability", "expected"),
+    [
+        (True, "x86_64", "AVX512", "bfloat16"),
+        (True, "x86_64", "AVX2", "float32"),  # ATEN_CPU_CAPABILITY=avx2 on an AVX-512 CPU
+        (True, "AMD64", "DEFAULT", "float32"),
+        (False, "x86_64", "AVX512", "float32"),
+        (True, "arm64", "DEFAULT", "bfloat16"),  # Apple/ARM: no AVX tiers, the bf16 check decides
+        (False, "aarch64", "DEFAULT", "float32"),
+    ],
+)
+def test_auto_dtype_needs_bf16_and_the_kernels_that_use_it(has_bf16, machine, capability, expected):
+    assert generator.auto_dtype(has_bf16, machine, capability) == expected
+
+
+def test_forced_avx2_kernels_resolve_to_float32_with_real_torch():
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "RAGFIRST_LLM_DTYPE": "auto"}
+    code = "from ragfirst.llm.generator import resolve_dtype; print(resolve_dtype())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "float32"
 
 
 def test_cost_comes_from_the_price_table():

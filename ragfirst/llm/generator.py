@@ -156,10 +156,24 @@ def resolve_dtype(dtype: str = "auto") -> str:
     """
     dtype = (os.environ.get("RAGFIRST_LLM_DTYPE") or dtype).strip().lower()
     if dtype == "auto":
+        import platform
+
         import torch
 
         supported = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
-        return "bfloat16" if supported() else "float32"
+        return auto_dtype(supported(), platform.machine(), torch.backends.cpu.get_cpu_capability())
     if dtype not in ("float32", "bfloat16"):
         raise ValueError(f"RAGFIRST_LLM_DTYPE must be auto, float32 or bfloat16, not {dtype!r}")
     return dtype
+
+
+def auto_dtype(cpu_has_bf16: bool, machine: str, kernel_capability: str) -> str:
+    """bfloat16 only where torch will also *use* AVX-512 kernels on x86.
+
+    The CPU flag alone is not enough: with ``ATEN_CPU_CAPABILITY=avx2`` (or a build
+    that picked AVX2) torch's bf16 matmul raises "pack_vnni2 is only supported when
+    avx512 is supported", so every generation would fail.
+    """
+    x86 = machine.lower() in ("x86_64", "amd64", "i686", "i386")
+    usable = cpu_has_bf16 and (not x86 or kernel_capability.upper().startswith("AVX512"))
+    return "bfloat16" if usable else "float32"
