@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("name", nargs="?", help="key name, e.g. web-app")
     keys.add_argument("--per-minute", type=float, default=60.0, help="requests per minute (default 60)")
     keys.add_argument("--burst", type=float, default=20.0, help="requests allowed at once before limiting (default 20)")
+    keys.add_argument("--customer", help="the shop customer /v1/assist acts for with this key, e.g. C001")
     keys.set_defaults(run="ragfirst.service.commands:run_keys")
     return parser
 

@@ -11,6 +11,8 @@ from ragfirst.rag.errors import QuestionError
 from ragfirst.rag.index import build_index
 from ragfirst.rag.retrieve import Retriever
 
+DECLINED = "rag (declined)"  # the route output's model when retrieval was too unsure to call one
+
 
 def open_retriever() -> Retriever:
     """Build the course index if needed (idempotent) and open it; the caller keeps it as long as it needs it."""
@@ -30,7 +32,7 @@ def rag_answer(question: str, retriever: Retriever, generate: Callable[..., Any]
         return RouteOutput(str(error), "rag (rejected)")
     note = " ".join(result.warnings)
     if result.generation is None:  # the model is not called when retrieval is unsure
-        return RouteOutput(result.render(), "rag (declined)", note=note)
+        return RouteOutput(result.render(), DECLINED, note=note)
     output = from_generation(result.generation, note=note)  # a model that declined still used tokens
     output.text = result.render()
     output.sources = list(result.sources)

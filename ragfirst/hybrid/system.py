@@ -56,6 +56,7 @@ NO_SPECIALIZED_NOTE = (
     "품질이 낮을 수 있어 전문 상담원 연결을 함께 안내합니다."
 )
 FALLBACK_SUFFIX = " (fallback)"
+LOGIN_NEEDED = "주문 조회·환불·정기배송 변경은 로그인한 고객만 할 수 있습니다. 로그인한 뒤 다시 요청해 주세요."
 
 
 @dataclass
@@ -69,13 +70,15 @@ class HybridResponse(RouteOutput):
 class ModernAISystem:
     """One assistant for one authenticated customer, routing each request by intent.
 
+    ``tools=None`` is a visitor nobody has authenticated: order requests get a request to log in.
+
     ``generate`` and ``rag_answer`` default to ``ragfirst.llm.chat.generate`` and the RAG
     pipeline; they are parameters so a notebook can show one route at a time. The RAG
     route searches ``retriever``, or an index this assistant opens on its first knowledge
     question and keeps for its own life (an assistant made after a re-index sees the new index).
     """
 
-    def __init__(self, classifier: IntentClassifier, tools: ShopTools, *, backend: Any = None,
+    def __init__(self, classifier: IntentClassifier, tools: ShopTools | None, *, backend: Any = None,
                  generate: Callable[..., Any] | None = None, rag_answer: Callable[[str], RouteOutput] | None = None,
                  specialized_loader: Callable[[], Callable[[str], RouteOutput] | None] | None = None,
                  retriever: Retriever | None = None, max_tokens: int = 96):
@@ -139,6 +142,8 @@ class ModernAISystem:
                           abstain=self.backend.follows_instructions)
 
     def _route_tools(self, text: str) -> RouteOutput:
+        if self.tools is None:
+            return RouteOutput(LOGIN_NEEDED, "rules", note="no_customer")
         if self.can_call_tools:
             from ragfirst.llm.chat import get_client
             from ragfirst.llm.usage import estimate_cost

@@ -12,6 +12,7 @@ One module per job, in the order a request meets them:
 - ``schemas``    request and response bodies (OpenAPI at /docs)
 - ``documents``  uploads and deletions, indexed by the same rules as `ragfirst index`
 - ``engine``     retrieval, grounded answers, streaming, and the generation queue
+- ``assistant``  /v1/assist: notebook 06's hybrid assistant, its tools acting for the key's customer
 - ``app``        the FastAPI app: routes, the chat page (``static/``), /docs (Swagger UI served offline), health and readiness
 - ``commands``   `ragfirst serve` and `ragfirst keys`
 - ``launch``     start a service process and wait until every worker is ready (notebook 07, tests, benchmarks)

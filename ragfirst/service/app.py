@@ -26,7 +26,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from ragfirst.llm import chat, local_server
 from ragfirst.runtime.config import select_backend
-from ragfirst.service import documents, errors, keys, ratelimit, requestlog, schemas
+from ragfirst.service import assistant, documents, errors, keys, ratelimit, requestlog, schemas
 from ragfirst.service import settings as service_settings
 from ragfirst.service.db import Database
 from ragfirst.service.engine import Cancelled, Engine, checked_question
@@ -221,6 +221,19 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
                                        headers={"Cache-Control": "no-cache"})
         try:
             result = await run_in_threadpool(service.answer, question, body.k, ticket)
+        finally:
+            ticket.release()
+        request.state.usage = usage_of(result)
+        return result
+
+    @app.post("/v1/assist", response_model=schemas.AssistResponse, responses=ERRORS,
+              summary="상담 도우미: 의도를 나눠 일반 대화, 문서 답변(RAG), 주문 도구(키에 연결된 고객), 특화 모델 중 하나로 답합니다")
+    async def assist(body: schemas.AssistRequest, request: Request, key: keys.Key = Depends(authorize)):
+        message = checked_question(body.message, "message")
+        service = engine()
+        ticket = service.gate.admit()
+        try:
+            result = await run_in_threadpool(assistant.assist, service, message, key, ticket)
         finally:
             ticket.release()
         request.state.usage = usage_of(result)

@@ -49,7 +49,7 @@ def run_keys(args) -> int:
     if args.action == "create":
         if not args.name:
             raise ValueError("키 이름이 필요합니다: ragfirst keys create 이름")
-        secret = keys.create(db, args.name, args.per_minute, args.burst)
+        secret = keys.create(db, args.name, args.per_minute, args.burst, args.customer)
         print(f"API 키 '{args.name}'를 만들었습니다. 지금 한 번만 보여 드립니다 (저장되는 것은 해시뿐입니다):")
         print(secret)
         return 0
@@ -59,7 +59,8 @@ def run_keys(args) -> int:
             print("키가 없습니다. `ragfirst keys create 이름`으로 만드세요.")
         for key in rows:
             state = f"폐기 {key.revoked}" if key.revoked else "사용 중"
-            print(f"{key.name}\t{key.prefix}…\t분당 {key.per_minute:g}건, 버스트 {key.burst:g}\t{key.created}\t{state}")
+            customer = f"고객 {key.customer_id}" if key.customer_id else "고객 없음"
+            print(f"{key.name}\t{key.prefix}…\t분당 {key.per_minute:g}건, 버스트 {key.burst:g}\t{customer}\t{key.created}\t{state}")
         return 0
     if not args.name:
         raise ValueError("폐기할 키 이름이 필요합니다: ragfirst keys revoke 이름")

@@ -1,4 +1,4 @@
-"""The service's one SQLite file: API key hashes, rate buckets and the request log.
+"""The service's one SQLite file: API key hashes (and the customer a key acts for), rate buckets and the request log.
 
 One file shared by every worker process: WAL mode lets readers run beside the one
 writer, and ``busy_timeout`` makes a worker wait for the lock instead of failing.
@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS keys (
     per_minute REAL NOT NULL,
     burst REAL NOT NULL,
     created TEXT NOT NULL,
-    revoked TEXT
+    revoked TEXT,
+    customer_id TEXT
 );
 CREATE TABLE IF NOT EXISTS buckets (
     key_id INTEGER PRIMARY KEY REFERENCES keys(id),
@@ -62,11 +63,23 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.executescript(SCHEMA)
+    _add_missing_columns(connection)
     for suffix in ("-wal", "-shm"):  # WAL side files hold the same data
         side = Path(f"{path}{suffix}")
         if side.exists():
             os.chmod(side, 0o600)
     return connection
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Files made before a column existed get it (``CREATE TABLE IF NOT EXISTS`` leaves old tables as they were)."""
+    columns = {row["name"] for row in connection.execute("PRAGMA table_info(keys)")}
+    if "customer_id" not in columns:
+        try:
+            connection.execute("ALTER TABLE keys ADD COLUMN customer_id TEXT")
+        except sqlite3.OperationalError as error:  # another worker added it first
+            if "duplicate column" not in str(error):
+                raise
 
 
 @contextmanager

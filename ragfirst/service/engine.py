@@ -91,12 +91,19 @@ class Ticket:
                 self.gate.admitted -= 1
 
 
-def checked_question(question: str) -> str:
-    """The question as ``check_question`` accepts it, or 422 with its Korean message."""
+def checked_question(question: str, field: str = "question") -> str:
+    """The question as ``check_question`` accepts it, or 422 with its Korean message naming ``field``."""
     try:
         return check_question(question)
     except QuestionError as error:
-        raise ServiceError(422, "bad_question", str(error), "question") from None
+        raise ServiceError(422, "bad_question", str(error), field) from None
+
+
+def llm_unavailable(error: Exception) -> ServiceError:
+    """503 with Retry-After: the LLM server is down or failed mid-answer (the next request may recover)."""
+    return ServiceError(503, "llm_unavailable",
+                        f"언어 모델 서버에 연결할 수 없어 답하지 못했습니다. {LLM_RETRY_AFTER}초쯤 뒤에 다시 시도해 주세요. ({error})",
+                        headers={"Retry-After": str(LLM_RETRY_AFTER)})
 
 
 class Engine:
@@ -177,9 +184,7 @@ class Engine:
             try:  # chroma is read before the first word is generated (quotes use the retriever's copy): a retry repeats no text
                 result = self.with_current_index(lambda retriever: answer(question, retriever, k=k, generate=generate))
             except chat.LLMUnavailableError as error:
-                raise ServiceError(503, "llm_unavailable",
-                                   f"언어 모델 서버에 연결할 수 없어 답하지 못했습니다. {LLM_RETRY_AFTER}초쯤 뒤에 다시 시도해 주세요. ({error})",
-                                   headers={"Retry-After": str(LLM_RETRY_AFTER)}) from None
+                raise llm_unavailable(error) from None
         return self.describe(result, started, first[0] if first else None)
 
     @staticmethod

@@ -56,9 +56,10 @@ class Running:
         return subprocess.run([sys.executable, "-m", "ragfirst.cli", *args], env=self.env, capture_output=True,
                               text=True, timeout=300)
 
-    def new_key(self, name: str, per_minute: float = 6000, burst: float = 1000) -> str:
-        """`ragfirst keys create NAME` and the secret it printed."""
-        done = self.cli("keys", "create", name, "--per-minute", str(per_minute), "--burst", str(burst))
+    def new_key(self, name: str, per_minute: float = 6000, burst: float = 1000, customer: str | None = None) -> str:
+        """`ragfirst keys create NAME [--customer C]` and the secret it printed."""
+        done = self.cli("keys", "create", name, "--per-minute", str(per_minute), "--burst", str(burst),
+                        *(["--customer", customer] if customer else []))
         if done.returncode != 0:
             raise RuntimeError(done.stderr)
         secret = done.stdout.strip().splitlines()[-1]

@@ -25,6 +25,12 @@ class SearchRequest(BaseModel):
     k: StrictInt = Field(5, ge=1, le=10, description="돌려받을 문서 수")
 
 
+class AssistRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: StrictStr = Field(description="고객 메시지 (1,000자 이하)", examples=["MS-100231 주문 배송 어디쯤인가요?"])
+
+
 class Source(BaseModel):
     id: str
     title: str
@@ -52,6 +58,24 @@ class AskResponse(BaseModel):
     cost_krw: float | None
     latency_ms: float
     ttft_ms: float | None = Field(None, description="스트리밍에서 첫 글자까지 걸린 시간")
+
+
+class AssistResponse(BaseModel):
+    message: str
+    intent: str = Field(description="general_chat, knowledge_query, action_required, highly_specialized")
+    route: str = Field(description="base_model, rag, tools, specialized_model")
+    intent_confidence: float
+    answer: str
+    model: str = Field(description="답을 만든 모델, 또는 'rules'(규칙으로 고른 도구 호출), 'rag (declined)'")
+    sources: list[str] = Field(description="RAG 경로가 인용한 문서 id")
+    tool_calls: list[dict] = Field(description="도구 이름, 인자, 결과 (누가 골랐는지: model 또는 rules)")
+    note: str
+    customer: str | None = Field(description="이 키에 연결된 고객 (도구가 대신 일하는 사람)")
+    declined: bool
+    tokens: Tokens
+    cost_usd: float
+    cost_krw: float
+    latency_ms: float
 
 
 class Hit(BaseModel):
