@@ -102,12 +102,6 @@ class Generator:
 
         torch = self.torch
 
-        class _Cancel(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                if cancelled():
-                    raise ClientGone()
-                return torch.zeros(input_ids.shape[0], dtype=torch.bool)
-
         encoded = self.tokenizer(request.prompt, return_tensors="pt")
         prompt_tokens = int(encoded.input_ids.shape[1])
         if prompt_tokens > MAX_PROMPT_TOKENS:
@@ -116,17 +110,31 @@ class Generator:
                 "messages",
                 code="context_length_exceeded",
             )
+        tokenizer, stops = self.tokenizer, tuple(request.stop or ())
+
+        class _CancelOrStop(StoppingCriteria):
+            """Stop when the client left, or when the new text holds a stop sequence.
+
+            Not transformers' ``stop_strings``: its criterion maps every stop string over the
+            whole 262k-token vocabulary on each call, 1.4 s of the time to first word with the
+            local model (measured: prefill of a 435-token RAG prompt 0.37 s, with it 1.76 s).
+            """
+
+            def __call__(self, input_ids, scores, **kwargs):
+                if cancelled():
+                    raise ClientGone()
+                text = tokenizer.decode(input_ids[0, prompt_tokens:], skip_special_tokens=True) if stops else ""
+                return torch.full((input_ids.shape[0],), any(stop in text for stop in stops), dtype=torch.bool)
+
         options = {
             "max_new_tokens": request.max_tokens,
             "pad_token_id": self.tokenizer.pad_token_id,
-            "stopping_criteria": StoppingCriteriaList([_Cancel()]),
+            "stopping_criteria": StoppingCriteriaList([_CancelOrStop()]),
         }
         if request.temperature > 0:
             options.update(do_sample=True, temperature=request.temperature, top_p=request.top_p, top_k=0)
         else:
             options.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if request.stop:
-            options.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
         if on_text is not None:
             options["streamer"] = _TextStreamer(self.tokenizer, request.stop, on_text)
         with self.lock, torch.inference_mode():
