@@ -55,6 +55,17 @@ def test_a_key_without_a_customer_gets_no_tools(service, key):
     assert len(audit_rows(service)) == rows
 
 
+def test_a_key_whose_customer_left_the_shop_gets_403_and_no_tool_runs(service):
+    secret = service.new_key("shop-c003", customer="C003")
+    with sqlite3.connect(service.database.parent / "shop.sqlite3") as connection:
+        connection.execute("DELETE FROM customers WHERE customer_id = 'C003'")
+    rows = len(audit_rows(service))
+    with service.client(secret) as client:
+        response = client.post("/v1/assist", json={"message": TRACK})
+    assert response.status_code == 403 and response.json()["error"] == "unknown_customer", response.text
+    assert len(audit_rows(service)) == rows
+
+
 def test_knowledge_questions_go_through_rag_and_are_logged(service, key):
     body = assist(service, key, KNOWLEDGE)
     assert (body["intent"], body["route"]) == ("knowledge_query", "rag")
@@ -72,7 +83,8 @@ def test_bad_messages_get_422_naming_the_field(service, key, body, field):
     assert response.status_code == 422 and response.json()["field"] == field, response.text
 
 
-def test_a_malformed_customer_id_is_refused_when_the_key_is_made(service):
-    done = service.cli("keys", "create", "bad-customer", "--customer", "C001; DROP TABLE keys")
-    assert done.returncode != 0 and "고객 id" in done.stderr
+@pytest.mark.parametrize(("customer", "words"), [("C001; DROP TABLE keys", "고객 id"), ("C999", "고객이 없습니다")])
+def test_a_malformed_or_unknown_customer_is_refused_when_the_key_is_made(service, customer, words):
+    done = service.cli("keys", "create", "bad-customer", "--customer", customer)
+    assert done.returncode != 0 and words in done.stderr, done.stderr
     assert "bad-customer" not in service.cli("keys", "list").stdout

@@ -226,7 +226,7 @@ def create_app(settings: service_settings.Settings | None = None) -> FastAPI:
         request.state.usage = usage_of(result)
         return result
 
-    @app.post("/v1/assist", response_model=schemas.AssistResponse, responses=ERRORS,
+    @app.post("/v1/assist", response_model=schemas.AssistResponse, responses={**ERRORS, 403: {"model": schemas.ErrorBody}},
               summary="상담 도우미: 의도를 나눠 일반 대화, 문서 답변(RAG), 주문 도구(키에 연결된 고객), 특화 모델 중 하나로 답합니다")
     async def assist(body: schemas.AssistRequest, request: Request, key: keys.Key = Depends(authorize)):
         message = checked_question(body.message, "message")

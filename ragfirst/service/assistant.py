@@ -11,6 +11,7 @@ key is how the shop's own backend, after its login, vouches for the customer.
 from __future__ import annotations
 
 import fcntl
+import functools
 import threading
 import time
 from pathlib import Path
@@ -19,10 +20,11 @@ from ragfirst.hybrid.intent import IntentClassifier
 from ragfirst.hybrid.knowledge import DECLINED
 from ragfirst.hybrid.requests import training_requests
 from ragfirst.hybrid.shop import build_shop_db
-from ragfirst.hybrid.system import ModernAISystem
+from ragfirst.hybrid.system import ModernAISystem, load_specialized_model
 from ragfirst.hybrid.tools import ShopTools
 from ragfirst.llm.chat import LLMUnavailableError
 from ragfirst.service.engine import Engine, Ticket, llm_unavailable, usd_krw
+from ragfirst.service.errors import ServiceError
 from ragfirst.service.keys import Key
 
 _router: list[IntentClassifier] = []
@@ -35,6 +37,10 @@ def router() -> IntentClassifier:
         if not _router:
             _router.append(IntentClassifier.fit(training_requests()))
         return _router[0]
+
+
+# The specialised model (notebook 03's adapter) is loaded once per worker, not once per request.
+specialist = functools.lru_cache(maxsize=1)(load_specialized_model)
 
 
 def shop_database(directory: Path) -> Path:
@@ -74,10 +80,19 @@ def assist(engine: Engine, message: str, key: Key, ticket: Ticket) -> dict:
     }
 
 
-def reply_to(message: str, key: Key, directory: Path, retriever):
-    tools = ShopTools(shop_database(directory), key.customer_id) if key.customer_id else None
+def customer_tools(directory: Path, customer_id: str) -> ShopTools:
+    """The shop's tools acting for ``customer_id``, or 403 when the shop has no such customer."""
     try:
-        return ModernAISystem(router(), tools, retriever=retriever).handle_request(message)
+        return ShopTools(shop_database(directory), customer_id)
+    except ValueError:
+        raise ServiceError(403, "unknown_customer", f"이 키에 연결된 고객 '{customer_id}'가 상점 DB에 없습니다. "
+                           "`ragfirst keys create 이름 --customer 고객id`로 있는 고객에게 연결한 키를 만드세요.") from None
+
+
+def reply_to(message: str, key: Key, directory: Path, retriever):
+    tools = customer_tools(directory, key.customer_id) if key.customer_id else None
+    try:
+        return ModernAISystem(router(), tools, retriever=retriever, specialized_loader=specialist).handle_request(message)
     finally:
         if tools is not None:
             tools.close()

@@ -49,6 +49,11 @@ def run_keys(args) -> int:
     if args.action == "create":
         if not args.name:
             raise ValueError("키 이름이 필요합니다: ragfirst keys create 이름")
+        if args.customer and keys.CUSTOMER_PATTERN.match(args.customer):  # keys.create names a malformed id
+            from ragfirst.hybrid.tools import ShopTools
+            from ragfirst.service.assistant import shop_database
+
+            ShopTools(shop_database(service_settings.load().directory), args.customer).close()  # unknown: ValueError
         secret = keys.create(db, args.name, args.per_minute, args.burst, args.customer)
         print(f"API 키 '{args.name}'를 만들었습니다. 지금 한 번만 보여 드립니다 (저장되는 것은 해시뿐입니다):")
         print(secret)
