@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from rag_fixtures import write_corpus
 
 
@@ -59,3 +61,10 @@ def test_index_names_skipped_links_and_the_caps(tmp_path):
     assert followed.returncode == 0 and json.loads(followed.stdout)["documents"] == 4
     capped = run("index", str(corpus), "--collection", "cli-docs", "--max-files", "2", cache=tmp_path / "cache")
     assert capped.returncode == 2 and "--max-files" in capped.stderr and "Traceback" not in capped.stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [("--max-files", "0"), ("--max-files", "-3"), ("--max-mb", "0")])
+def test_index_refuses_caps_that_allow_nothing(tmp_path, option, value):
+    corpus = write_corpus(tmp_path / "docs")
+    refused = run("index", str(corpus), "--collection", "cli-docs", option, value, cache=tmp_path / "cache")
+    assert refused.returncode == 2 and option in refused.stderr and "Traceback" not in refused.stderr

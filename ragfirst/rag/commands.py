@@ -11,9 +11,13 @@ def run_index(args) -> int:
     from ragfirst.rag.corpus import MAX_FILES, MAX_TOTAL_BYTES
     from ragfirst.rag.index import build_index
 
+    if args.max_files is not None and args.max_files < 1:
+        raise ValueError(f"--max-files는 1 이상이어야 합니다 (지금 값: {args.max_files}).")
+    if args.max_mb is not None and not args.max_mb > 0:
+        raise ValueError(f"--max-mb는 0보다 커야 합니다 (지금 값: {args.max_mb}).")
     max_bytes = MAX_TOTAL_BYTES if args.max_mb is None else int(args.max_mb * 1_000_000)
     report = build_index(args.path, collection=args.collection, progress=not args.json,
-                         follow_symlinks=args.follow_symlinks, max_files=args.max_files or MAX_FILES,
+                         follow_symlinks=args.follow_symlinks, max_files=MAX_FILES if args.max_files is None else args.max_files,
                          max_bytes=max_bytes)
     if args.json:
         print(json.dumps({**asdict(report), "changed": report.changed}, ensure_ascii=False))
