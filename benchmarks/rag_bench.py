@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config.apply_offline_defaults()
     from ragfirst.rag import store
-    from ragfirst.rag.evaluate import load_questions, percentiles, questions_path
+    from ragfirst.rag.evaluate import dev_questions, load_questions, percentiles, questions_path
     from ragfirst.rag.index import build_index
     from ragfirst.rag.retrieve import MODES, Retriever
     from ragfirst.rag.runner import (decline_rates, fit_decline, record_answer_quality, run_answers, run_closed_book,
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     files = args.questions or [questions_path("test"), questions_path("realistic_test")]
     sets = {Path(f).stem: load_questions(f) for f in files}  # fail fast on a bad file
-    dev = load_questions(questions_path("dev"))  # the split DEFAULT_MODEL is fitted on
+    dev = dev_questions()  # the splits DEFAULT_MODEL is fitted on
     load_before = os.getloadavg()[0]
     answer_modes = [m for m in args.answer_modes.split(",") if m]
     outputs, metas, all_runs = {}, {}, {}

@@ -8,7 +8,7 @@ from ragfirst.rag import store
 from ragfirst.rag.chunk import chunk_corpus
 from ragfirst.rag.confidence import DEFAULT_MODEL, calibrate
 from ragfirst.rag.corpus import load_corpus
-from ragfirst.rag.evaluate import load_questions, questions_path
+from ragfirst.rag.evaluate import dev_questions, load_questions, questions_path
 from ragfirst.rag.index import build_index, default_corpus
 from ragfirst.rag.retrieve import Retriever
 from ragfirst.runtime import claims
@@ -32,13 +32,13 @@ def test_shipped_index_has_every_chunk_once(retriever):
 
 @pytest.mark.slow
 def test_default_decline_model_is_the_dev_calibration(retriever):
-    """DEFAULT_MODEL must be what calibrating on dev gives today; re-run calibrate() and paste if this fails.
+    """DEFAULT_MODEL must be what calibrating on the dev splits gives today; re-run calibrate() and paste if this fails.
 
     The hybrid ranking behind the features shifts between CPUs (an Intel-recorded weight 0.8289
     came out 0.8233 on AMD), so every fitted number is compared with a tolerance of 0.02, over
     three times that spread and far below what would change a decision (see make test-portable).
     """
-    fitted = calibrate(retriever, load_questions(questions_path("dev")))
+    fitted = calibrate(retriever, dev_questions())
     claims.check(*(
         claims.near(f"{name}[{i}]", value, recorded, 0.02)
         for name in ("mean", "scale", "weights")
@@ -52,7 +52,7 @@ def test_answering_more_never_declines_more(retriever):
     """The trade-off table of notebook 02: a higher answer rate on dev buys fewer declines on test."""
     from ragfirst.rag import runner
 
-    dev = runner.run_retrieval(retriever, load_questions(questions_path("dev")), "hybrid")
+    dev = runner.run_retrieval(retriever, dev_questions(), "hybrid")
     test = runner.run_retrieval(retriever, load_questions(questions_path("test")), "hybrid")
     table = runner.decline_tradeoff(dev, test, (0.8, 0.9, 0.95))
     answered, declined = (table[runner.RATE_LABELS[k]].tolist() for k in ("answer_rate", "decline_rate"))

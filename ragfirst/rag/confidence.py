@@ -1,18 +1,21 @@
 """How sure retrieval is that the documents answer the question; below a threshold, decline.
 
 Two signals, cheap and explainable:
-- ``bm25_top``: log(1 + best BM25 score), how strongly a document shares the
-  question's rarer words;
+- ``bm25_top``: log(1 + best BM25 score / the index's highest IDF), how strongly
+  a document shares the question's rarer words. Raw BM25 grows with log(index
+  size): a two-file folder scored a third of the shipped corpus's values and every
+  question was declined. In units of ``SearchResult.max_idf`` the same model
+  works on an index of any size (tests/test_rag_gate.py: 2, 20 and 76 documents);
 - ``unknown_nouns``: how many of the question's nouns appear in no document at
   all ("다이슨", "편의점"): the clearest sign the company never wrote about it.
 
 A logistic regression combines them into P(answerable). Its weights and the
-decline threshold are fitted on the **dev** split only (:func:`fit`); the
-threshold is the highest that still answers ``min_answer_rate`` of the dev
-questions that have an answer. The signals were chosen by leave-one-out on dev
+decline threshold are fitted on the **dev** splits only, the short questions and
+the chat-style messages together (:func:`fit`); the threshold is the highest that
+still answers ``min_answer_rate`` of the dev questions that have an answer. The signals were chosen by leave-one-out on dev
 among four candidates (also the best dense similarity and "BM25 and dense agree
 on the top document"): these two declined 70 % of dev's unanswerable questions
-at a 90 % answer rate, every larger set 57-67 %. The test split is never used.
+at a 90 % answer rate, every larger set 57-67 %. The test splits are never used.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ragfirst.rag.focus import search_message
 from ragfirst.rag.retrieve import SearchResult
 from ragfirst.runtime.logistic import fit_logistic
 
@@ -46,7 +50,7 @@ class ConfidenceModel:
 def features(result: SearchResult) -> np.ndarray:
     """The signals of one search result (see the module docstring); 0 for BM25 in dense-only mode."""
     bm25 = max((h.bm25_score for h in result.hits if h.bm25_score is not None), default=0.0)
-    return np.array([math.log1p(bm25), float(len(result.unknown_terms))])
+    return np.array([math.log1p(bm25 / result.max_idf), float(len(result.unknown_terms))])
 
 
 def fit(rows: np.ndarray, answerable: list[bool], min_answer_rate: float = 0.9, l2: float = 1.0) -> ConfidenceModel:
@@ -71,15 +75,15 @@ def fit(rows: np.ndarray, answerable: list[bool], min_answer_rate: float = 0.9, 
     return ConfidenceModel(model.mean, model.scale, model.weights, model.bias, threshold)
 
 
-# Fitted on data/questions/dev.jsonl with the shipped corpus:
-#   ragfirst.rag.confidence.calibrate(retriever, load_questions(questions_path("dev")))
+# Fitted on data/questions/dev.jsonl + realistic_dev.jsonl with the shipped corpus:
+#   ragfirst.rag.confidence.calibrate(retriever, ragfirst.rag.evaluate.dev_questions())
 # tests/test_rag_quality.py re-fits it and fails if these numbers drift.
 DEFAULT_MODEL = ConfidenceModel(
-    mean=(2.844068, 0.421384),
-    scale=(0.484980, 0.648012),
-    weights=(0.828870, -1.017235),
-    bias=2.018833,
-    threshold=0.708102,
+    mean=(1.580294, 0.672241),
+    scale=(0.395389, 0.953570),
+    weights=(0.912297, -0.637468),
+    bias=1.777015,
+    threshold=0.667525,
 )
 
 
@@ -89,6 +93,6 @@ def confidence(result: SearchResult, model: ConfidenceModel | None = None) -> fl
 
 
 def calibrate(retriever, questions, min_answer_rate: float = 0.9) -> ConfidenceModel:
-    """Search every question (hybrid) and fit the model on them; use the dev split only."""
-    rows = [features(retriever.search(q.question, k=5, mode="hybrid")) for q in questions]
+    """Search every question as answering does (hybrid) and fit the model on them; use the dev splits only."""
+    rows = [features(search_message(retriever, q.question, k=5, mode="hybrid")) for q in questions]
     return fit(np.array(rows), [q.answerable for q in questions], min_answer_rate)

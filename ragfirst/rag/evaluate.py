@@ -41,8 +41,13 @@ class Question:
 
 
 def questions_path(split: str) -> Path:
-    """The shipped question file for ``dev`` or ``test``."""
+    """The shipped question file: ``dev``, ``test``, ``realistic_dev`` or ``realistic_test``."""
     return config.DATA_DIR / "questions" / f"{split}.jsonl"
+
+
+def dev_questions() -> list[Question]:
+    """Every question the pipeline is tuned on (dev + realistic_dev); the test splits stay for the report."""
+    return load_questions(questions_path("dev")) + load_questions(questions_path("realistic_dev"))
 
 
 def load_questions(path: Path | str) -> list[Question]:

@@ -8,6 +8,7 @@ Every hit carries its scores, ranks and source document id.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ class SearchResult:
     seconds: float
     query_tokens: list[str] = field(default_factory=list)
     unknown_terms: list[str] = field(default_factory=list)  # question nouns no document contains
+    max_idf: float = 1.0  # the index's BM25 unit (see max_idf())
 
     def doc_ids(self) -> list[str]:
         """Source documents in rank order, each once."""
@@ -70,6 +72,15 @@ class SearchResult:
             for h in self.hits
         ]
         return pd.DataFrame(rows).set_index("rank")
+
+
+def max_idf(chunks: int) -> float:
+    """The highest IDF a term can have among ``chunks`` chunks: bm25s' Lucene IDF of a term in one chunk.
+
+    BM25 scores grow with log(index size), so the decline gate reads them in this unit
+    to work the same on a two-file folder and on the shipped corpus.
+    """
+    return math.log(1 + (chunks - 0.5) / 1.5)
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
@@ -101,6 +112,7 @@ class Retriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(search_tokens_many(texts, bigrams=bigrams), show_progress=False)
         self.vocab = self.bm25.vocab_dict
+        self.max_idf = max_idf(len(self.ids))
         self.position = {cid: i for i, cid in enumerate(self.ids)}
 
     @classmethod
@@ -179,7 +191,7 @@ class Retriever:
                 )
             )
         unknown = [n for n in question_nouns if n not in self.vocab]
-        return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown)
+        return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown, self.max_idf)
 
     def _doc(self, chunk_id: str) -> str:
         return self.meta[self.position[chunk_id]]["doc_id"]

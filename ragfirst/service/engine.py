@@ -26,6 +26,7 @@ from ragfirst.rag.answer import answer
 from ragfirst.rag.commands import answer_dict
 from ragfirst.rag.confidence import DEFAULT_MODEL, confidence
 from ragfirst.rag.errors import IndexNotFoundError, QuestionError
+from ragfirst.rag.focus import search_message
 from ragfirst.rag.question import check_question
 from ragfirst.rag.retrieve import Retriever
 from ragfirst.service.errors import ServiceError
@@ -156,7 +157,8 @@ class Engine:
     def search(self, question: str, k: int) -> dict:
         question = checked_question(question)
         started = time.perf_counter()
-        result = self.with_current_index(lambda retriever: retriever.search(question, k=max(k, 5)))
+        # searched as /v1/ask searches, so would_decline is the decision /v1/ask would make
+        result = self.with_current_index(lambda retriever: search_message(retriever, question, k=max(k, 5)))
         score = confidence(result, DEFAULT_MODEL)
         return {
             "question": question,
