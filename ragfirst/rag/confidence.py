@@ -5,7 +5,7 @@ Two signals, cheap and explainable:
   a document shares the question's rarer words. Raw BM25 grows with log(index
   size): a two-file folder scored a third of the shipped corpus's values and every
   question was declined. In units of ``SearchResult.max_idf`` the same model
-  works on an index of any size (tests/test_rag_gate.py: 2, 20 and 76 documents);
+  works on an index of any size (tests/test_rag_own_corpus.py: 2, 10 and 38 documents);
 - ``unknown_nouns``: how many of the question's nouns appear in no document at
   all ("다이슨", "편의점"): the clearest sign the company never wrote about it.
 
