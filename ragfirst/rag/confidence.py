@@ -5,14 +5,16 @@ Two signals, cheap and explainable:
   a document shares the question's rarer words. Raw BM25 grows with log(index
   size): a two-file folder scored a third of the shipped corpus's values and every
   question was declined. In units of ``SearchResult.max_idf`` the same model
-  works on an index of any size (tests/test_rag_own_corpus.py: 2, 10 and 38 documents);
+  works on indexes of 2 and 38 documents as on the shipped 76 (tests/test_rag_own_corpus.py;
+  a 10-page manual of one product still declines, its topic words carry little IDF);
 - ``unknown_nouns``: how many of the question's nouns appear in no document at
   all ("다이슨", "편의점"): the clearest sign the company never wrote about it.
 
 A logistic regression combines them into P(answerable). Its weights and the
 decline threshold are fitted on the **dev** splits only, the short questions and
 the chat-style messages together (:func:`fit`); the threshold is the highest that
-still answers ``min_answer_rate`` of the dev questions that have an answer. The signals were chosen by leave-one-out on dev
+still answers ``min_answer_rate`` of the dev questions that have an answer.
+The signals were chosen by leave-one-out on dev
 among four candidates (also the best dense similarity and "BM25 and dense agree
 on the top document"): these two declined 70 % of dev's unanswerable questions
 at a 90 % answer rate, every larger set 57-67 %. The test splits are never used.
