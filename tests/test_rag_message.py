@@ -58,3 +58,27 @@ def test_numbers_are_read_the_way_customers_write_them():
 ])
 def test_answer_type_match(question, sentence, match):
     assert answer_type_match(question, sentence) == match
+
+
+def test_sentence_vector_cache_is_bounded_and_keeps_recent_sentences(monkeypatch):
+    """A long-running service sees every uploaded sentence; the memo must not grow without end."""
+    import numpy as np
+
+    from ragfirst.rag import embed, evidence
+
+    embedded: list[str] = []
+
+    def fake_passages(texts):  # stands in for e5 only to count which sentences get embedded
+        embedded.extend(texts)
+        return [np.full(384, float(len(t))) for t in texts]
+
+    monkeypatch.setattr(embed, "embed_passages", fake_passages)
+    monkeypatch.setattr(evidence, "SENTENCE_CACHE_SIZE", 3)
+    monkeypatch.setattr(evidence, "_SENTENCE_VECTORS", evidence.OrderedDict())
+    vectors = evidence.sentence_vectors(["가", "나나", "가"])
+    assert vectors.shape == (3, 384) and vectors[1, 0] == 2.0 and embedded == ["가", "나나"]
+    evidence.sentence_vectors(["다다다", "라라라라"])  # four sentences seen: the oldest, "가", goes
+    assert list(evidence._SENTENCE_VECTORS) == ["나나", "다다다", "라라라라"]
+    evidence.sentence_vectors(["나나", "가"])  # "나나" from the memo, "가" embedded again
+    assert embedded == ["가", "나나", "다다다", "라라라라", "가"]
+    assert len(evidence._SENTENCE_VECTORS) == 3

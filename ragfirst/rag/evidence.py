@@ -19,6 +19,8 @@ The weights were chosen on the dev splits (shipped dev + realistic_dev).
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -85,18 +87,30 @@ def answer_type_match(question: str, sentence: str) -> float:
     return min(1.0, score + bool(shared))
 
 
-_SENTENCE_VECTORS: dict[str, np.ndarray] = {}
+# Bounded, least recently used first out: a long-running service sees every sentence its users upload.
+# 20,000 sentences of 384 float32 are about 30 MB.
+_SENTENCE_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
+SENTENCE_CACHE_SIZE = 20_000
+_SENTENCE_LOCK = threading.Lock()  # the service answers in a thread pool
 
 
 def sentence_vectors(sentences: list[str]) -> np.ndarray:
     """e5 passage vectors of sentences, memoised per process (the same documents come back often)."""
     from ragfirst.rag.embed import embed_passages
 
-    missing = [s for s in dict.fromkeys(sentences) if s not in _SENTENCE_VECTORS]
+    wanted = list(dict.fromkeys(sentences))
+    with _SENTENCE_LOCK:
+        found = {s: _SENTENCE_VECTORS[s] for s in wanted if s in _SENTENCE_VECTORS}
+    missing = [s for s in wanted if s not in found]
     if missing:
-        for sentence, vector in zip(missing, embed_passages(missing)):
-            _SENTENCE_VECTORS[sentence] = vector
-    return np.stack([_SENTENCE_VECTORS[s] for s in sentences]) if sentences else np.zeros((0, 384))
+        found.update(zip(missing, embed_passages(missing)))
+    with _SENTENCE_LOCK:
+        for sentence in wanted:
+            _SENTENCE_VECTORS[sentence] = found[sentence]
+            _SENTENCE_VECTORS.move_to_end(sentence)
+        while len(_SENTENCE_VECTORS) > SENTENCE_CACHE_SIZE:
+            _SENTENCE_VECTORS.popitem(last=False)
+    return np.stack([found[s] for s in sentences]) if sentences else np.zeros((0, 384))
 
 
 @lru_cache(maxsize=256)
