@@ -208,9 +208,9 @@ class Project:
     cost_per_manual_handling: float  # 만원 per case handled by a person
     measured_performance: Mapping[str, float]
     cost_overrides: Mapping[str, Mapping[str, Any]]
+    data_target: float  # examples fine-tuning is assumed to need (roi_inputs.data_target); no default, a NaN hid the penalty
     needs_external_knowledge: bool = False  # flowchart question D
     needs_realtime_tools: bool = False  # flowchart question F
-    data_target: float = math.nan  # examples fine-tuning is assumed to need; validate_project sets it (roi.data_target)
 
 
 REQUIRED_FIELDS = {
