@@ -111,3 +111,23 @@ def test_recording_answer_quality_replaces_only_the_measured_rows(tmp_path):
     assert table["measured.test.handled_rate"].source == "measured: here"
     assert table["reported.some-model.simple_retrieval"].note == "kept"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_compare_sets_puts_retrieval_gate_and_accuracy_of_each_set_in_one_row():
+    import numpy as np
+
+    from ragfirst.rag.confidence import ConfidenceModel
+    from ragfirst.rag.runner import RATE_LABELS, AnswerRun, RetrievalRun, compare_sets
+
+    questions = [Question("q1", "a", True, ("d1",), ("x",)), Question("q2", "b", True, ("d2",), ("y",)),
+                 Question("q3", "c", False, (), ())]
+    # one signal; probability > 0.5 exactly when the signal is positive
+    model = ConfidenceModel(mean=(0.0,), scale=(1.0,), weights=(1.0,), bias=0.0, threshold=0.5)
+    retrieval = RetrievalRun("hybrid", questions, [["d1", "d9"], ["d9", "d8", "d7", "d6", "d5", "d2"], ["d1"]],
+                             [0.01] * 3, np.array([[1.0], [-1.0], [-1.0]]))
+    answers = AnswerRun("hybrid", [{"answerable": True, "correct": True}, {"answerable": True, "correct": False}])
+    row = compare_sets({"set": (retrieval, answers)}, model).loc["set"]
+    assert row["recall@5"] == 0.5  # d2 is sixth: outside the top 5
+    assert row["MRR"] == round((1 + 1 / 6) / 2, 3)
+    assert row[RATE_LABELS["answer_rate"]] == 0.5 and row[RATE_LABELS["decline_rate"]] == 1.0
+    assert row["정답률(표본)"] == 0.5

@@ -205,6 +205,21 @@ def run_closed_book(questions: list[Question], generate=None, max_tokens: int = 
     return run
 
 
+def compare_sets(runs: dict[str, tuple[RetrievalRun, AnswerRun]], model: ConfidenceModel, digits: int = 3):
+    """One row per question set: retrieval, the gate and answer accuracy (on the answered sample) side by side,
+    so a set of short questions and a set of chat messages are judged by the same table."""
+    import pandas as pd
+
+    rows = {}
+    for name, (retrieval, answers) in runs.items():
+        metrics = retrieval.metrics()
+        rates = decline_rates(retrieval, model)
+        rows[name] = {"recall@5": metrics["recall_at_5"], "MRR": metrics["mrr"],
+                      **{RATE_LABELS[k]: rates[k] for k in ("answer_rate", "decline_rate")},
+                      "정답률(표본)": answers.accuracy()}
+    return pd.DataFrame(rows).T.round(digits)
+
+
 def metrics_table(runs: dict[str, RetrievalRun], digits: int = 3):
     """recall@1, recall@5, MRR, nDCG@10 per mode, one row each."""
     import pandas as pd
@@ -247,7 +262,7 @@ def cost_per_1000(prompt_tokens: float, completion_tokens: float, models: list[s
     return pd.DataFrame(rows).set_index("model")
 
 
-__all__ = ["MODES", "RATE_LABELS", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "decline_tradeoff", "stratified_sample", "run_answers", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]
+__all__ = ["MODES", "RATE_LABELS", "RetrievalRun", "AnswerRun", "run_retrieval", "fit_decline", "decline_rates", "decline_tradeoff", "stratified_sample", "run_answers", "compare_sets", "run_closed_book", "metrics_table", "latency_table", "cost_per_1000"]
 
 
 
