@@ -96,8 +96,10 @@ _SENTENCE_LOCK = threading.Lock()  # the service answers in a thread pool
 
 def sentence_vectors(sentences: list[str]) -> np.ndarray:
     """e5 passage vectors of sentences, memoised per process (the same documents come back often)."""
-    from ragfirst.rag.embed import embed_passages
+    from ragfirst.rag.embed import DIMENSIONS, embed_passages
 
+    if not sentences:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
     wanted = list(dict.fromkeys(sentences))
     with _SENTENCE_LOCK:
         found = {s: _SENTENCE_VECTORS[s] for s in wanted if s in _SENTENCE_VECTORS}
@@ -110,7 +112,7 @@ def sentence_vectors(sentences: list[str]) -> np.ndarray:
             _SENTENCE_VECTORS.move_to_end(sentence)
         while len(_SENTENCE_VECTORS) > SENTENCE_CACHE_SIZE:
             _SENTENCE_VECTORS.popitem(last=False)
-    return np.stack([found[s] for s in sentences]) if sentences else np.zeros((0, 384))
+    return np.stack([found[s] for s in sentences])
 
 
 @lru_cache(maxsize=256)
