@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragfirst.rag.evidence import answer_type_match, numbers_in
+from ragfirst.rag.evidence import LIST_LINES, answer_type_match, near_duplicate, numbers_in, with_its_list
 from ragfirst.rag.message import question_score, read_message
 
 
@@ -82,3 +82,33 @@ def test_sentence_vector_cache_is_bounded_and_keeps_recent_sentences(monkeypatch
     evidence.sentence_vectors(["나나", "가"])  # "나나" from the memo, "가" embedded again
     assert embedded == ["가", "나나", "다다다", "라라라라", "가"]
     assert len(evidence._SENTENCE_VECTORS) == 3
+
+
+STEPS = [
+    "교환·반품은 다음 순서로 진행됩니다.",
+    "1. 주문내역에서 '교환/반품 신청'을 누릅니다.",
+    "2. 1~3영업일 안에 기사님이 방문해 회수합니다.",
+    "받으셨던 상자에 구성품을 모두 넣어 주세요.",  # the second sentence of step 2
+    "3. 입고되면 1~2영업일 안에 검수합니다.",
+    "직접 보내시면 배송비를 선불로 결제해 주세요.",  # the paragraph after the list
+]
+
+
+def test_a_sentence_that_announces_a_list_is_quoted_with_it():
+    assert with_its_list(STEPS[0], STEPS) == STEPS[:5]
+    assert with_its_list(STEPS[5], STEPS) == [STEPS[5]]  # no list announced
+    paragraph = ["보관 방법은 다음과 같습니다.", "상온에 두세요."]  # prose, not a list, follows
+    assert with_its_list(paragraph[0], paragraph) == paragraph[:1]
+    long_list = ["운영 시간은 다음과 같습니다."] + [f"- {day}요일: 10시~19시" for day in "월화수목금토일"]
+    assert with_its_list(long_list[0], long_list) == long_list[: 1 + LIST_LINES]
+
+
+def test_the_same_rule_in_two_documents_is_quoted_once():
+    """The FAQ and the guide repeat the warranty extension; a different rule is not a repeat, even one
+    that shares its topic and number (e5 puts the two refund rules at cosine 0.97)."""
+    faq = "필터 정기배송을 12개월 이상 유지하시면 본체 보증 기간이 1년 연장되어 총 3년이 됩니다."
+    guide = "- 필터 정기배송을 12개월 이상 유지하시면 본체 보증 기간이 1년 연장되어 총 3년이 됩니다."
+    assert near_duplicate(guide, [faq])
+    assert not near_duplicate("전원 어댑터, 리모컨 등 액세서리의 보증 기간은 1년입니다.", [faq])
+    assert not near_duplicate(faq, [])
+    assert not near_duplicate("구매 후 7일 이내에는 전액 환불됩니다.", ["7일이 지나면 포인트로만 환불됩니다."])

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel, confidence
-from ragfirst.rag.evidence import rank_sentences
+from ragfirst.rag.evidence import near_duplicate, rank_sentences, with_its_list
 from ragfirst.rag.focus import document_sentences, search_message
 from ragfirst.rag.guard import strip_injections
 from ragfirst.rag.message import Message, read_message
@@ -130,31 +130,39 @@ def render_closed_book_prompt(question: str) -> str:
 
 def choose_quotes(message: Message, retriever: Retriever, hits: list[Hit], limit: int = MAX_QUOTES):
     """The quoted evidence: the best sentence for each question of the message, then the next best
-    for the whole message, up to ``limit``; and the questions no sentence answers well.
+    for the whole message, up to ``limit`` quotes; and the questions no sentence answers well.
 
     A question of a two-question message is reported unanswered (and gets no quote of its own)
     when no sentence of the documents comes close to it (e5 similarity below
-    :data:`UNANSWERED_SIMILARITY`), so the reply says which one it answers.
+    :data:`UNANSWERED_SIMILARITY`), so the reply says which one it answers. A sentence that
+    repeats a quoted one is skipped; one that announces a list is quoted with its list.
     """
     documents = [(h.doc_id, h.rank, document_sentences(retriever, h.doc_id) or h.text.splitlines()) for h in hits[:QUOTE_DOCS]]
     whole = rank_sentences(message.text, documents)
     per_question = [rank_sentences(q, documents) for q in message.questions] if len(message.questions) >= 2 else []
-    chosen, unanswered = [], []
-    answered = []
+    unanswered, answered = [], []
     for question, ranked in zip(message.questions, per_question):
         if ranked and max(e.dense for e in ranked) < UNANSWERED_SIMILARITY:
             unanswered.append(question)
         else:
             answered.append(ranked)
+    chosen = []
     for ranked in answered + [whole]:
         for evidence in ranked:
             if len(chosen) >= limit:
                 break
-            if all(evidence.sentence != c.sentence for c in chosen):
+            if not near_duplicate(evidence.sentence, [c.sentence for c in chosen]):
                 chosen.append(evidence)
                 if ranked is not whole:
                     break
-    return chosen, unanswered
+    sentences = {doc_id: strip_injections(lines)[0] for doc_id, _, lines in documents}
+    quotes, quoted = [], set()
+    for evidence in chosen:
+        lines = [s for s in with_its_list(evidence.sentence, sentences[evidence.doc_id]) if s not in quoted]
+        if lines:
+            quoted.update(lines)
+            quotes.append((evidence.doc_id, " ".join(lines)))
+    return quotes, unanswered
 
 
 # Below every one of the 64 question sentences of two-question dev messages, all answered
@@ -214,8 +222,7 @@ def answer(
     if abstain and model_declined(text):
         return Answer(question, "", True, score, hits=hits, warnings=warnings, generation=generation, prompt=prompt,
                       declined_by="model")
-    evidence, unanswered = choose_quotes(message, retriever, hits)
-    quotes = [(e.doc_id, e.sentence) for e in evidence]
+    quotes, unanswered = choose_quotes(message, retriever, hits)
     sources = list(dict.fromkeys([d for d, _ in quotes] + cited_sources(text, context, quotes[0] if quotes else None)))
     titles = {h.doc_id: h.title for h in hits}
     return Answer(
