@@ -69,7 +69,7 @@ def ask(retriever, question, gate=DEFAULT_MODEL):
 
 
 def passes_gate(retriever: Retriever, question: str) -> bool:
-    return confidence(search_message(retriever, question, k=5)) >= DEFAULT_MODEL.threshold
+    return DEFAULT_MODEL.answers(confidence(search_message(retriever, question, k=5)))
 
 
 @pytest.fixture(scope="module")

@@ -204,7 +204,7 @@ def answer(
     result: SearchResult = search_message(retriever, message, k=max(k, 5), mode=mode)
     score = confidence(result, model)
     hits = result.hits[:k]
-    if score < model.threshold or not hits:
+    if not model.answers(score) or not hits:
         return Answer(question, "", True, score, hits=hits, declined_by="retrieval")
     context, warnings = context_sentences(hits)
     if abstain is None:

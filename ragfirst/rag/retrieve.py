@@ -51,6 +51,7 @@ class SearchResult:
     query_tokens: list[str] = field(default_factory=list)
     unknown_terms: list[str] = field(default_factory=list)  # question nouns no document contains
     max_idf: float = 1.0  # the index's BM25 unit (see max_idf())
+    bm25_top: float = 0.0  # the best BM25 score in the index, whatever ``k`` keeps (0 in dense mode)
 
     def doc_ids(self) -> list[str]:
         """Source documents in rank order, each once."""
@@ -191,7 +192,8 @@ class Retriever:
                 )
             )
         unknown = [n for n in question_nouns if n not in self.vocab]
-        return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown, self.max_idf)
+        bm25_top = sparse[0][1] if sparse else 0.0
+        return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown, self.max_idf, bm25_top)
 
     def _doc(self, chunk_id: str) -> str:
         return self.meta[self.position[chunk_id]]["doc_id"]

@@ -65,7 +65,7 @@ def fit_decline(dev_run: RetrievalRun, min_answer_rate: float = 0.9) -> Confiden
 
 def decline_rates(run: RetrievalRun, model: ConfidenceModel) -> dict[str, float]:
     """Share of unanswerable questions declined and of answerable questions answered."""
-    declined = [model.probability(x) < model.threshold for x in run.signals]
+    declined = [not model.answers(model.probability(x)) for x in run.signals]
     return _rates(declined, [q.answerable for q in run.questions])
 
 

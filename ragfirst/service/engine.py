@@ -164,7 +164,7 @@ class Engine:
             "question": question,
             "hits": [{"id": h.doc_id, "title": h.title, "score": h.score, "text": h.text} for h in result.hits[:k]],
             "confidence": round(score, 4),
-            "would_decline": bool(score < DEFAULT_MODEL.threshold or not result.hits),
+            "would_decline": not DEFAULT_MODEL.answers(score) or not result.hits,
             "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
