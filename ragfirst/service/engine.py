@@ -195,7 +195,7 @@ class Engine:
         from ragfirst.runtime.config import select_backend
 
         gen = result.generation
-        quotes = dict(result.quotes)
+        quotes = dict(reversed(result.quotes))  # a source's best (first) quote when it has several
         sources = [{"id": d, "title": result.titles.get(d, ""), "quote": quotes.get(d)} for d in result.sources]
         cost = getattr(gen, "cost_usd", 0.0) if gen is not None else 0.0
         backend = getattr(gen, "backend_kind", None) or select_backend().kind
