@@ -111,6 +111,18 @@ def test_retrieval_finds_the_right_document(corpus, client, mode):
         assert -1.0 <= top.dense_score <= 1.0 and top.dense_rank is not None
 
 
+def test_the_gate_reads_the_same_signals_in_every_mode(corpus, client):
+    """A dense-only search once reported no BM25 score, so the gate declined every question in that mode."""
+    from ragfirst.rag.confidence import features
+
+    build_index(corpus, NAME, client)
+    retriever = Retriever.open(NAME, client=client)
+    question = "반품하면 왕복 배송비 얼마 내요?"
+    signals = {mode: features(retriever.search(question, k=1, mode=mode)) for mode in ("bm25", "dense", "hybrid")}
+    assert signals["dense"][0] > 0
+    assert all((signals[mode] == signals["hybrid"]).all() for mode in signals)
+
+
 def test_unknown_terms_are_reported(corpus, client):
     build_index(corpus, NAME, client)
     result = Retriever.open(NAME, client=client).search("다이슨 제품도 반품돼요?", k=3)

@@ -54,7 +54,7 @@ class ConfidenceModel:
 
 
 def features(result: SearchResult) -> np.ndarray:
-    """The signals of one search result (see the module docstring); 0 for BM25 in dense-only mode."""
+    """The signals of one search result (see the module docstring), the same in every retrieval mode."""
     return np.array([math.log1p(result.bm25_top / result.max_idf), float(len(result.unknown_terms))])
 
 

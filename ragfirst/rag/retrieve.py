@@ -51,7 +51,7 @@ class SearchResult:
     query_tokens: list[str] = field(default_factory=list)
     unknown_terms: list[str] = field(default_factory=list)  # question nouns no document contains
     max_idf: float = 1.0  # the index's BM25 unit (see max_idf())
-    bm25_top: float = 0.0  # the best BM25 score in the index, whatever ``k`` keeps (0 in dense mode)
+    bm25_top: float = 0.0  # the best BM25 score in the index, whatever ``k`` keeps and whatever the mode
 
     def doc_ids(self) -> list[str]:
         """Source documents in rank order, each once."""
@@ -158,7 +158,9 @@ class Retriever:
             raise ValueError(f"mode='{mode}'는 지원하지 않습니다. {', '.join(MODES)} 중 하나를 쓰세요.")
         started = time.perf_counter()
         tokens, question_nouns = search_tokens_and_nouns(question, bigrams=self.bigrams)
-        sparse = self._per_document(self.bm25_ranking(tokens)) if mode != "dense" else []
+        # BM25 runs in every mode: the decline gate reads its best score (bm25_top) whatever ranks the hits
+        lexical = self._per_document(self.bm25_ranking(tokens))
+        sparse = lexical if mode != "dense" else []
         dense = self._per_document(self.dense_ranking(question, 3 * self.candidates)) if mode != "bm25" else []
         bm25_of = {self._doc(cid): (cid, s, r) for r, (cid, s) in enumerate(sparse, start=1)}
         dense_of = {self._doc(cid): (cid, s, r) for r, (cid, s) in enumerate(dense, start=1)}
@@ -192,7 +194,7 @@ class Retriever:
                 )
             )
         unknown = [n for n in question_nouns if n not in self.vocab]
-        bm25_top = sparse[0][1] if sparse else 0.0
+        bm25_top = lexical[0][1] if lexical else 0.0
         return SearchResult(question, mode, hits, time.perf_counter() - started, tokens, unknown, self.max_idf, bm25_top)
 
     def _doc(self, chunk_id: str) -> str:

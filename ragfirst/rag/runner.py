@@ -1,8 +1,8 @@
 """Run the pipeline over a labelled question set: the numbers behind notebook 02 and the benchmark.
 
 Retrieval is scored on every question; generation, the slow part, can be run on a
-fixed, stratified, seeded sample. Each mode (bm25, dense, hybrid) gets its own
-decline model fitted on the dev split, so the three are compared on equal terms.
+fixed, stratified, seeded sample. The decline model is fitted on the dev split;
+its signals are the same whichever mode (bm25, dense, hybrid) ranks the hits.
 """
 
 from __future__ import annotations
