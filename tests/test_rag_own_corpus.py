@@ -58,7 +58,7 @@ def no_model(prompt, **options):
 
 # Pages about one product share their topic words (필터, 연결, 오류 in most pages), so those words
 # carry little IDF and the shipped gate still declines such questions on the guides alone
-# (confidence 0.51-0.66, threshold 0.668): open work in issue 14. Their quotes are checked with the gate open.
+# (confidence 0.50-0.65, threshold 0.670): open work in issue 14. Their quotes are checked with the gate open.
 OPEN_GATE = replace(DEFAULT_MODEL, threshold=0.0)
 
 
