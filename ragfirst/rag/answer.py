@@ -138,7 +138,8 @@ def choose_quotes(message: Message, retriever: Retriever, hits: list[Hit], limit
     :data:`UNANSWERED_SIMILARITY`), so the reply says which one it answers. A sentence that
     repeats a quoted one is skipped; one that announces a list is quoted with its list.
     """
-    documents = [(h.doc_id, h.rank, document_sentences(retriever, h.doc_id) or h.text.splitlines()) for h in hits[:QUOTE_DOCS]]
+    documents = [(h.doc_id, h.rank, strip_injections(document_sentences(retriever, h.doc_id) or h.text.splitlines())[0])
+                 for h in hits[:QUOTE_DOCS]]
     whole = rank_sentences(message.text, documents)
     per_question = [rank_sentences(q, documents) for q in message.questions] if len(message.questions) >= 2 else []
     unanswered, answered = [], []
@@ -156,7 +157,7 @@ def choose_quotes(message: Message, retriever: Retriever, hits: list[Hit], limit
                 chosen.append(evidence)
                 if ranked is not whole:
                     break
-    sentences = {doc_id: strip_injections(lines)[0] for doc_id, _, lines in documents}
+    sentences = {doc_id: lines for doc_id, _, lines in documents}
     quotes, quoted = [], set()
     for evidence in chosen:
         lines = [s for s in with_its_list(evidence.sentence, sentences[evidence.doc_id]) if s not in quoted]

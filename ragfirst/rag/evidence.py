@@ -32,7 +32,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from ragfirst.rag.guard import strip_injections
 from ragfirst.rag.korean import search_tokens_many
 
 # chosen by grid search on the dev splits (key fact in the top quote: dev 0.50, realistic_dev 0.50;
@@ -178,9 +177,10 @@ def lexical_scores(question: str, sentences: list[str]) -> np.ndarray:
 
 
 def rank_sentences(question: str, documents: list[tuple[str, int, list[str]]], weights: dict | None = None) -> list[Evidence]:
-    """Every sentence of ``documents`` ((doc_id, doc_rank, sentences)) scored against ``question``, best first."""
+    """Every sentence of ``documents`` ((doc_id, doc_rank, sentences), injected instructions already removed)
+    scored against ``question``, best first."""
     weights = weights or WEIGHTS
-    candidates = [(doc_id, rank, s) for doc_id, rank, sentences in documents for s in strip_injections(sentences)[0]]
+    candidates = [(doc_id, rank, s) for doc_id, rank, sentences in documents for s in sentences]
     candidates = [c for c in candidates if len(c[2]) >= 6]
     if not candidates:
         return []
