@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ragfirst.rag.focus import search_message
 from ragfirst.rag.retrieve import SearchResult
 from ragfirst.runtime.logistic import fit_logistic
 
@@ -81,7 +80,8 @@ def fit(rows: np.ndarray, answerable: list[bool], min_answer_rate: float = 0.9, 
 
 
 # Fitted on data/questions/dev.jsonl + realistic_dev.jsonl with the shipped corpus:
-#   ragfirst.rag.confidence.calibrate(retriever, ragfirst.rag.evaluate.dev_questions())
+#   from ragfirst.rag import runner
+#   runner.fit_decline(runner.run_retrieval(retriever, ragfirst.rag.evaluate.dev_questions(), "hybrid"))
 # tests/test_rag_quality.py re-fits it and fails if these numbers drift.
 DEFAULT_MODEL = ConfidenceModel(
     mean=(1.593469, 0.672241),
@@ -93,11 +93,5 @@ DEFAULT_MODEL = ConfidenceModel(
 
 
 def confidence(result: SearchResult, model: ConfidenceModel | None = None) -> float:
-    """P(the documents answer the question) for one hybrid search result."""
+    """P(the documents answer the question) for one search result, in any retrieval mode."""
     return (model or DEFAULT_MODEL).probability(features(result))
-
-
-def calibrate(retriever, questions, min_answer_rate: float = 0.9) -> ConfidenceModel:
-    """Search every question as answering does (hybrid) and fit the model on them; use the dev splits only."""
-    rows = [features(search_message(retriever, q.question, k=5, mode="hybrid")) for q in questions]
-    return fit(np.array(rows), [q.answerable for q in questions], min_answer_rate)
