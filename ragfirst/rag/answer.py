@@ -213,7 +213,10 @@ def answer(
         from ragfirst.runtime.config import select_backend
 
         abstain = select_backend().follows_instructions
-    # the prompt asks the question itself; the story stays out (it led the model to retell it)
+    # the prompt asks the question itself; the story stays out (it led the model to retell it).
+    # The model reads each document's best chunk, not only the quoted sentences: measured on every test
+    # question (2026-12-07), quotes only cut answer p50 from 2.4 to 1.5 s but answer accuracy from
+    # 0.586 to 0.561 (the chunk's other lines carry facts the model copies), realistic_test 0.613 both ways.
     prompt = build_prompt(message.focus, context, abstain)
     if generate is None:
         from ragfirst.llm import chat
