@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                     answers = run_answers(retriever, sample, mode, decline_model)
                     entry["answer_accuracy"] = answers.accuracy()
                     entry["generated_text_accuracy"] = _mean([r["generated_correct"] for r in answers.rows if r["answerable"]])
+                    entry["paraphrase_left_out"] = answers.paraphrase_left_out_rate()
                     entry["answer_p50_s"] = percentiles(answers.seconds())["p50"]
                     entry.update(answers.end_to_end_rates())  # an API model may also decline (answer.ABSTAIN_RULE)
                     runs[mode] = answers
@@ -164,7 +165,7 @@ TARGETS = {  # issue 14
 
 KEYS = [
     "recall_at_1", "recall_at_5", "mrr", "ndcg_at_10", "decline_rate", "answer_rate",
-    "answer_accuracy", "generated_text_accuracy", "end_to_end_decline_rate", "end_to_end_answer_rate",
+    "answer_accuracy", "generated_text_accuracy", "paraphrase_left_out", "end_to_end_decline_rate", "end_to_end_answer_rate",
     "model_declines", "retrieval_p50_ms", "retrieval_p90_ms", "answer_p50_s",
 ]
 

@@ -10,7 +10,8 @@ from ragfirst.rag import store
 from ragfirst.runtime.config import Backend
 from ragfirst.llm.usage import Generation
 from ragfirst.rag.answer import (
-    ABSTAIN_RULE, DECLINE, answer, build_prompt, clean_generation, context_sentences, model_declined,
+    ABSTAIN_RULE, DECLINE, PARAPHRASE_LABEL, answer, build_prompt, clean_generation, context_sentences, model_declined,
+    unshown_numbers,
 )
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel
 from ragfirst.rag.errors import QuestionError
@@ -140,8 +141,32 @@ def test_grounded_answer_cites_quotes_and_ignores_injection(retriever):
     assert any("[t-warranty]" in w for w in result.warnings)
 
 
+def test_unshown_numbers_reads_numbers_as_written_in_either_form():
+    prompt = "기본 배송비는 3,000원입니다. 30,000원 이상 주문하면 무료입니다.\n질문: 배송비 얼마예요?\n답변:"
+    assert unshown_numbers("3천원이고 3만원 넘으면 무료예요.", prompt) == []
+    assert unshown_numbers("2024년 1월 1일부터 배송비는 3,000원입니다.", prompt) == [1, 2024]
+
+
+@pytest.mark.parametrize(("reply", "shown"), [
+    ("기본 배송비는 3,000원입니다.", True),
+    ("배송비는 2024년부터 1,000원입니다.", False),
+])
+def test_a_paraphrase_with_an_invented_number_is_left_out(retriever, reply, shown):
+    """The reply keeps its quotes either way; only a sentence whose numbers the prompt holds is shown."""
+    permissive = ConfidenceModel(DEFAULT_MODEL.mean, DEFAULT_MODEL.scale, DEFAULT_MODEL.weights, DEFAULT_MODEL.bias, 0.0)
+
+    def fixed_reply(prompt, **options):
+        return Generation(reply, "gpt-4o-mini", "openai", 120, 12, 0.00002, 0.4)
+
+    result = answer("배송비는 얼마인가요?", retriever, model=permissive, generate=fixed_reply, abstain=False)
+    rendered = result.render()
+    assert not result.declined and result.quotes and "출처:" in rendered
+    assert (result.text == reply) is shown and rendered.startswith(PARAPHRASE_LABEL) is shown
+    assert any("1000, 2024" in w for w in result.warnings) is not shown
+
+
 def test_reply_labels_the_paraphrase_and_names_the_question_it_could_not_answer():
-    from ragfirst.rag.answer import PARAPHRASE_LABEL, Answer
+    from ragfirst.rag.answer import Answer
 
     sentence = "제품을 받은 날로부터 7일 이내라면 단순 변심으로 반품할 수 있습니다."
     reply = Answer("반품 돼요? 주차도 돼요?", "7일 이내입니다.", False, 0.9, ["t-refund"], [("t-refund", sentence)],

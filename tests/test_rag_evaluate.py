@@ -111,6 +111,15 @@ def test_recording_answer_quality_replaces_only_the_measured_rows(tmp_path):
     assert table["measured.test.handled_rate"].source == "measured: here"
     assert table["reported.some-model.simple_retrieval"].note == "kept"
     assert not list(tmp_path.glob(".*.tmp"))
+    assert b"\r" not in path.read_bytes()  # the shipped tables end lines with \n; a re-recording must not rewrite every line
+
+
+def test_paraphrase_left_out_rate_counts_answered_replies_only():
+    from ragfirst.rag.runner import AnswerRun
+
+    rows = [{"declined": False, "invented_numbers": [2024]}, {"declined": False, "invented_numbers": []},
+            {"declined": True, "invented_numbers": []}]
+    assert AnswerRun("hybrid", rows).paraphrase_left_out_rate() == 0.5
 
 
 def test_compare_sets_puts_retrieval_gate_and_accuracy_of_each_set_in_one_row():

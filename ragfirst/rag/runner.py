@@ -142,6 +142,11 @@ class AnswerRun:
             return float("nan"), float("nan")
         return (float(np.mean([r["prompt_tokens"] for r in calls])), float(np.mean([r["completion_tokens"] for r in calls])))
 
+    def paraphrase_left_out_rate(self) -> float:
+        """Share of the answered questions whose reply lost the model's sentence to a number not in its prompt."""
+        answered = [r for r in self.rows if not r["declined"]]
+        return float(np.mean([bool(r.get("invented_numbers")) for r in answered])) if answered else float("nan")
+
     def end_to_end_rates(self) -> dict[str, float]:
         """Declines and answers over these rows, retrieval gate and model together."""
         rates = _rates([r["declined"] for r in self.rows], [r["answerable"] for r in self.rows])
@@ -169,6 +174,7 @@ def run_answers(retriever: Retriever, questions: list[Question], mode: str, mode
                 "declined_by": result.declined_by,
                 "correct": (not result.declined and evaluate.has_key_facts(text, q.key_facts)) if q.answerable else result.declined,
                 "generated_correct": bool(q.answerable and not result.declined and evaluate.has_key_facts(result.text, q.key_facts)),
+                "invented_numbers": result.invented_numbers,  # the model's sentence was left out for them
                 "seconds": seconds,
                 "prompt_tokens": getattr(gen, "prompt_tokens", 0),
                 "completion_tokens": getattr(gen, "completion_tokens", 0),
@@ -289,7 +295,7 @@ def record_answer_quality(runs: dict[str, AnswerRun], source: str, date: str, pa
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FACT_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=FACT_COLUMNS, lineterminator="\n")  # as the other data tables
         writer.writeheader()
         writer.writerows(rows + kept)
     tmp.replace(path)
