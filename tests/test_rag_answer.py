@@ -11,7 +11,7 @@ from ragfirst.runtime.config import Backend
 from ragfirst.llm.usage import Generation
 from ragfirst.rag.answer import (
     ABSTAIN_RULE, DECLINE, PARAPHRASE_LABEL, answer, build_prompt, clean_generation, context_sentences, model_declined,
-    unshown_numbers,
+    unshown_quantities,
 )
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel
 from ragfirst.rag.errors import QuestionError
@@ -141,10 +141,12 @@ def test_grounded_answer_cites_quotes_and_ignores_injection(retriever):
     assert any("[t-warranty]" in w for w in result.warnings)
 
 
-def test_unshown_numbers_reads_numbers_as_written_in_either_form():
-    prompt = "기본 배송비는 3,000원입니다. 30,000원 이상 주문하면 무료입니다.\n질문: 배송비 얼마예요?\n답변:"
-    assert unshown_numbers("3천원이고 3만원 넘으면 무료예요.", prompt) == []
-    assert unshown_numbers("2024년 1월 1일부터 배송비는 3,000원입니다.", prompt) == [1, 2024]
+def test_unshown_quantities_reads_numbers_in_either_form_and_compares_units():
+    prompt = ("기본 배송비는 3,000원입니다. 30,000원 이상 주문하면 무료입니다. 출고 후 1~2영업일 걸립니다.\n"
+              "질문: 배송비 얼마예요?\n답변:")
+    assert unshown_quantities("3천원이고 3만원 넘으면 무료예요. 2영업일이면 와요.", prompt) == []
+    assert unshown_quantities("2024년 1월 1일부터 배송비는 3,000원입니다.", prompt) == ["1일", "2024년"]  # the bare 1 of 1월 is
+    assert unshown_quantities("배송비는 3,000일입니다. 1~2일 걸려요.", prompt) == ["2일", "3000일"]
 
 
 @pytest.mark.parametrize(("reply", "shown"), [
@@ -162,7 +164,7 @@ def test_a_paraphrase_with_an_invented_number_is_left_out(retriever, reply, show
     rendered = result.render()
     assert not result.declined and result.quotes and "출처:" in rendered
     assert (result.text == reply) is shown and rendered.startswith(PARAPHRASE_LABEL) is shown
-    assert any("1000, 2024" in w for w in result.warnings) is not shown
+    assert any("1000원, 2024년" in w for w in result.warnings) is not shown
 
 
 def test_reply_labels_the_paraphrase_and_names_the_question_it_could_not_answer():

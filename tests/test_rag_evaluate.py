@@ -117,7 +117,7 @@ def test_recording_answer_quality_replaces_only_the_measured_rows(tmp_path):
 def test_paraphrase_left_out_rate_counts_answered_replies_only():
     from ragfirst.rag.runner import AnswerRun
 
-    rows = [{"declined": False, "invented_numbers": [2024]}, {"declined": False, "invented_numbers": []},
+    rows = [{"declined": False, "invented_numbers": ["2024년"]}, {"declined": False, "invented_numbers": []},
             {"declined": True, "invented_numbers": []}]
     assert AnswerRun("hybrid", rows).paraphrase_left_out_rate() == 0.5
 

@@ -7,7 +7,7 @@ model's own sentence is shown above them as a labelled paraphrase
 (:data:`PARAPHRASE_LABEL`): the 270M base model cannot be relied on to write
 the fact (issue 14: it carried the key fact in 0 of 40 chat-style messages).
 A paraphrase stating a number its prompt does not hold is left out of the reply
-(:func:`unshown_numbers`), with a warning that says so.
+(:func:`unshown_quantities`), with a warning that says so.
 
 The local model is a small *base* model, so the prompt is a completion
 ("문서: … 질문: … 답변:") where it tends to copy the grounded sentence. Every
@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from ragfirst.rag.confidence import DEFAULT_MODEL, ConfidenceModel, confidence
-from ragfirst.rag.evidence import near_duplicate, numbers_in, rank_sentences, with_its_list
+from ragfirst.rag.evidence import near_duplicate, quantities_in, rank_sentences, with_its_list
 from ragfirst.rag.focus import document_sentences, search_message
 from ragfirst.rag.guard import strip_injections
 from ragfirst.rag.message import Message, read_message
@@ -71,7 +71,7 @@ class Answer:
     prompt: str = ""
     declined_by: str = ""  # "retrieval" (confidence below the threshold) or "model" (it said DECLINE)
     unanswered: list[str] = field(default_factory=list)  # question sentences no quoted sentence answers
-    invented_numbers: list[int] = field(default_factory=list)  # why the model's sentence was left out (if it was)
+    invented_numbers: list[str] = field(default_factory=list)  # why the model's sentence was left out (if it was)
 
     def render(self) -> str:
         """The reply a customer sees: answer, quoted evidence, sources."""
@@ -231,9 +231,9 @@ def answer(
     if abstain and model_declined(text):
         return Answer(question, "", True, score, hits=hits, warnings=warnings, generation=generation, prompt=prompt,
                       declined_by="model")
-    invented = unshown_numbers(text, prompt)
+    invented = unshown_quantities(text, prompt)
     if invented:
-        warnings.append(f"모델이 쓴 문장에 문서에 없는 숫자({', '.join(map(str, invented))})가 있어 싣지 않았습니다.")
+        warnings.append(f"모델이 쓴 문장에 문서에 없는 숫자({', '.join(invented)})가 있어 싣지 않았습니다.")
         text = ""
     quotes, unanswered = choose_quotes(message, retriever, hits)
     sources = list(dict.fromkeys([d for d, _ in quotes] + cited_sources(text, context, quotes[0] if quotes else None)))
@@ -242,17 +242,23 @@ def answer(
                   unanswered=unanswered, invented_numbers=invented)
 
 
-def unshown_numbers(text: str, prompt: str) -> list[int]:
-    """Numbers ``text`` states that ``prompt`` does not hold ("3만원" and "30,000원" are the same number).
+def unshown_quantities(text: str, prompt: str) -> list[str]:
+    """Numbers ``text`` states that ``prompt`` does not hold, with their unit ("2024년", "2일").
 
-    The model saw only its prompt, so such a number is invented. Measured on the replies of the
-    full rag_bench run of 2026-12-07 (local model): 20 of 152 answered test replies and 12 of 97
-    realistic_test replies stated one ("2024년 1월 1일", "배송비는 1000원입니다"); leaving those
-    sentences out cost 2 test replies their key fact (a guessed 10000원 and a garbled sentence),
-    realistic_test none.
+    The model saw only its prompt, so such a number is invented or has changed what it counts.
+    A number with a unit must appear in the prompt with the same unit ("3만원" = "30,000원", but "2일" is
+    not "2영업일"); a bare number anywhere in the prompt. Measured on the replies of the full rag_bench
+    runs of 2026-12-07 (local model): 20 of 152 answered test replies and 12 of 97 realistic_test
+    replies stated a number absent from the prompt ("2024년 1월 1일", "배송비는 1000원입니다"); leaving
+    those sentences out cost 2 test replies their key fact (a guessed 10000원 and a garbled sentence),
+    realistic_test none. Comparing units as well left out 6 and 3 more ("3일 이내에 출고" from a prompt
+    that has "3" only in other quantities) and cost no correct reply.
     An API model that computes a number (a total) loses its sentence too; the quotes remain.
     """
-    return sorted(numbers_in(text) - numbers_in(prompt))
+    shown = quantities_in(prompt)
+    bare = {value for value, _ in shown}
+    return sorted(f"{value}{unit}" for value, unit in quantities_in(text)
+                  if ((value, unit) not in shown if unit else value not in bare))
 
 
 def clean_generation(text: str) -> str:

@@ -59,6 +59,8 @@ LIST_LINES = 6  # at most this many lines follow a header into its quote
 # 환불됩니다." and "7일이 지나면 포인트로만 환불됩니다."), so the check is lexical.
 SAME_SENTENCE = 0.8
 NUMBER_WORD = re.compile(r"(\d+(?:\.\d+)?)\s*만\s*(?:(\d)\s*천)?|(\d+(?:\.\d+)?)\s*천|(\d[\d,]*)")
+# what a number counts, longest first ("영업일" before "일", "시간" before "시")
+UNIT = re.compile(r"\s*(영업일|개월|시간|ghz|kg|cm|mm|원|%|일|주|달|년|분|초|시|㎡|㎥|평|개|번|회|명|대|장|배|℃)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,19 +76,28 @@ class Evidence:
     numbers: float
 
 
+def quantities_in(text: str) -> set[tuple[int, str]]:
+    """Whole numbers written in ``text`` with the unit right after each ('' when none), 만/천 read as
+    digits: "3만원" and "30,000원" are both (30000, "원"), "1~2영업일" is (1, "") and (2, "영업일")."""
+    found = set()
+    for match in NUMBER_WORD.finditer(text):
+        man, cheon_after_man, cheon, plain = match.groups()
+        if man:
+            value = int(float(man) * 10000 + (int(cheon_after_man) * 1000 if cheon_after_man else 0))
+        elif cheon:
+            value = int(float(cheon) * 1000)
+        elif plain.replace(",", "").isdigit():
+            value = int(plain.replace(",", ""))
+        else:
+            continue
+        unit = UNIT.match(text, match.end())
+        found.add((value, unit.group(1).lower() if unit else ""))
+    return found
+
+
 def numbers_in(text: str) -> set[int]:
     """Whole numbers written in ``text``, with 만/천 read as digits ("3만원" → 30000, "4만9천" → 49000)."""
-    found = set()
-    for man, cheon_after_man, cheon, plain in NUMBER_WORD.findall(text):
-        if man:
-            found.add(int(float(man) * 10000 + (int(cheon_after_man) * 1000 if cheon_after_man else 0)))
-        elif cheon:
-            found.add(int(float(cheon) * 1000))
-        elif plain:
-            digits = plain.replace(",", "")
-            if digits.isdigit():
-                found.add(int(digits))
-    return found
+    return {value for value, _ in quantities_in(text)}
 
 
 def answer_type_match(question: str, sentence: str) -> float:
