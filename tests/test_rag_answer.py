@@ -145,7 +145,8 @@ def test_unshown_quantities_reads_numbers_in_either_form_and_compares_units():
     prompt = ("기본 배송비는 3,000원입니다. 30,000원 이상 주문하면 무료입니다. 출고 후 1~2영업일 걸립니다.\n"
               "질문: 배송비 얼마예요?\n답변:")
     assert unshown_quantities("3천원이고 3만원 넘으면 무료예요. 2영업일이면 와요.", prompt) == []
-    assert unshown_quantities("2024년 1월 1일부터 배송비는 3,000원입니다.", prompt) == ["1일", "2024년"]  # the bare 1 of 1월 is
+    # the bare 1 of "1월" is in the prompt ("1~2영업일"); "1일" with its unit is not
+    assert unshown_quantities("2024년 1월 1일부터 배송비는 3,000원입니다.", prompt) == ["1일", "2024년"]
     assert unshown_quantities("배송비는 3,000일입니다. 1~2일 걸려요.", prompt) == ["2일", "3000일"]
 
 
