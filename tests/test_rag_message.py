@@ -55,6 +55,12 @@ def test_numbers_are_read_the_way_customers_write_them():
     ("며칠 걸려요?", "검수는 1~2영업일 안에 마칩니다.", 1.0),
     ("토요일에는 몇 시까지 해요?", "토요일은 15시까지 엽니다.", 1.0),
     ("3만원 넘으면 무료예요?", "30,000원 이상 주문하면 배송비가 무료입니다.", 1.0),
+    # "얼마나" asks for what its verb or noun measures, not always for an amount
+    ("검수 얼마나 걸려요?", "검수는 1~2영업일 안에 마칩니다.", 1.0),
+    ("검수 얼마나 걸려요?", "왕복 배송비 6,000원은 고객님이 부담합니다.", 0.0),
+    ("S2 Pro 무게가 얼마나 되나요?", "S2 Pro의 무게는 7.8kg입니다.", 1.0),
+    ("S2 Pro 무게가 얼마나 되나요?", "본체 가격은 459,000원입니다.", 0.0),
+    ("산 지 얼마 안 됐는데 소리가 나요", "유상 수리비는 10,000원입니다.", 0.0),
 ])
 def test_answer_type_match(question, sentence, match):
     assert answer_type_match(question, sentence) == match
