@@ -93,8 +93,8 @@ def quantities_in(text: str) -> set[tuple[int, str]]:
             value = int(float(man) * 10000 + (int(cheon_after_man) * 1000 if cheon_after_man else 0))
         elif cheon:
             value = int(float(cheon) * 1000)
-        elif plain.replace(",", "").isdigit():
-            value = int(plain.replace(",", ""))
+        elif (digits := plain.replace(",", "")).isdigit():
+            value = int(digits)
         else:
             continue
         unit = UNIT.match(text, match.end())

@@ -145,7 +145,7 @@ class AnswerRun:
     def paraphrase_left_out_rate(self) -> float:
         """Share of the answered questions whose reply lost the model's sentence to a number not in its prompt."""
         answered = [r for r in self.rows if not r["declined"]]
-        return float(np.mean([bool(r.get("invented_numbers")) for r in answered])) if answered else float("nan")
+        return float(np.mean([bool(r["invented_numbers"]) for r in answered])) if answered else float("nan")
 
     def end_to_end_rates(self) -> dict[str, float]:
         """Declines and answers over these rows, retrieval gate and model together."""
