@@ -61,6 +61,12 @@ def test_numbers_are_read_the_way_customers_write_them():
     ("S2 Pro 무게가 얼마나 되나요?", "S2 Pro의 무게는 7.8kg입니다.", 1.0),
     ("S2 Pro 무게가 얼마나 되나요?", "본체 가격은 459,000원입니다.", 0.0),
     ("산 지 얼마 안 됐는데 소리가 나요", "유상 수리비는 10,000원입니다.", 0.0),
+    # without a word of paying, "얼마나 되죠" asks for any number, and "얼마나 가까이" for a distance
+    ("공기 양이 얼마나 되죠?", "S2 Pro의 청정 능력은 480㎥/h입니다.", 1.0),
+    ("벽에서 얼마나 가까이 둬도 돼요?", "벽에서 30cm 이상 띄워 주세요.", 1.0),
+    # a cost noun asks for an amount or "무료" without "얼마"
+    ("정기배송은 택배비가 따로 드나요?", "배송비는 금액과 관계없이 무료입니다.", 1.0),
+    ("정기배송은 택배비가 따로 드나요?", "배송 주기는 3개월, 6개월 중에서 고르실 수 있습니다.", 0.0),
 ])
 def test_answer_type_match(question, sentence, match):
     assert answer_type_match(question, sentence) == match
