@@ -48,6 +48,7 @@ WEIGHTS = {"lexical": 0.2, "dense": 1.0, "numbers": 0.2, "rank": 0.15}
 # in the quotes, dev / realistic_dev 0.659 / 0.670 → 0.682 / 0.670; test / realistic_test 0.605 / 0.667 →
 # 0.637 / 0.667, 2026-12-07.) "얼마나" asks for a price only with a verb or noun of paying ("얼마나 들어요",
 # "배송비"); "공기 양이 얼마나 되죠" asks for any number (dev / realistic_dev 0.682 / 0.670 → 0.682 / 0.679).
+ANY_NUMBER = re.compile(r"\d")
 DURATION = re.compile(r"\d+\s*(?:~\s*\d+\s*)?(?:영업일|일|주|개월|시간|시|년|분)|다음\s*영업일|당일|즉시")
 ANSWER_TYPES = [
     (re.compile(r"얼마나\s*(?:걸|오래|가(?!까)|유효|지속|말려)|얼마\s*(?:동안|간격|만에|마다)|며칠|몇\s*일|언제|기간|기한|유효|주기"
@@ -59,7 +60,7 @@ ANSWER_TYPES = [
     (re.compile(r"몇\s*시"), re.compile(r"\d+\s*시|\d{1,2}:\d{2}")),
     (re.compile(r"몇\s*(?:년|개월|달)"), re.compile(r"\d+\s*(?:년|개월)")),
     (re.compile(r"몇\s*(?:명|번|개|대|회|장)"), re.compile(r"\d+\s*(?:명|번|개|대|회|장)|한\s*(?:번|명|개|대)")),
-    (re.compile(r"몇|얼마나"), re.compile(r"\d")),
+    (re.compile(r"몇|얼마나"), ANY_NUMBER),
 ]
 # A question that names no answer type ("교환돼?", "어떻게 끄나요?") is still answered more often by a rule with a
 # number in it (a deadline, a count, "3초간 누르면") than by a sentence that restates the question: half a match.
@@ -126,7 +127,7 @@ def answer_type_match(question: str, sentence: str) -> float:
             score = float(bool(answers.search(sentence)))
             break
     else:
-        score = UNTYPED_NUMBER * bool(re.search(r"\d", sentence))
+        score = UNTYPED_NUMBER * bool(ANY_NUMBER.search(sentence))
     shared = {n for n in numbers_in(question) if n >= 2} & numbers_in(sentence)
     return min(1.0, score + bool(shared))
 
