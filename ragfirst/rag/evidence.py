@@ -51,7 +51,7 @@ WEIGHTS = {"lexical": 0.2, "dense": 1.0, "numbers": 0.2, "rank": 0.15}
 ANY_NUMBER = re.compile(r"\d")
 DURATION = re.compile(r"\d+\s*(?:~\s*\d+\s*)?(?:영업일|일|주|개월|시간|시|년|분)|다음\s*영업일|당일|즉시")
 ANSWER_TYPES = [
-    (re.compile(r"얼마나\s*(?:걸|오래|가(?!까)|유효|지속|말려)|얼마\s*(?:동안|간격|만에|마다)|며칠|몇\s*일|언제|기간|기한|유효|주기"
+    (re.compile(r"얼마나\s*(?:걸|오래|가(?!까)|지속|말려)|얼마\s*(?:동안|간격|만에|마다)|며칠|몇\s*일|언제|기간|기한|유효|주기"
                 r"|몇\s*영업일|(?<!얼마)까지"), DURATION),
     (re.compile(r"몇\s*(?:kg|킬로|키로)|무게"), re.compile(r"\d+(?:\.\d+)?\s*kg", re.IGNORECASE)),
     (re.compile(r"비율|퍼센트|몇\s*%|할인율"), re.compile(r"\d+(?:\.\d+)?\s*%")),
@@ -122,14 +122,17 @@ def answer_type_match(question: str, sentence: str) -> float:
     """1 when the sentence has what the question word asks for (the first rule that applies), else 0;
     :data:`UNTYPED_NUMBER` for any number when no rule applies; plus 1 for sharing a number the question
     names (at most 1 in all)."""
-    for asks, answers in ANSWER_TYPES:
-        if asks.search(question):
-            score = float(bool(answers.search(sentence)))
-            break
-    else:
-        score = UNTYPED_NUMBER * bool(ANY_NUMBER.search(sentence))
-    shared = {n for n in numbers_in(question) if n >= 2} & numbers_in(sentence)
-    return min(1.0, score + bool(shared))
+    answers, named = what_is_asked(question)
+    score = float(bool(answers.search(sentence))) if answers else UNTYPED_NUMBER * bool(ANY_NUMBER.search(sentence))
+    return min(1.0, score + bool(named & numbers_in(sentence)))
+
+
+@lru_cache(maxsize=256)
+def what_is_asked(question: str) -> tuple[re.Pattern | None, frozenset[int]]:
+    """The answer pattern of the first rule the question's words match (None when none does) and the numbers
+    it names; read once per question, not once per candidate sentence."""
+    answers = next((answers for asks, answers in ANSWER_TYPES if asks.search(question)), None)
+    return answers, frozenset(n for n in numbers_in(question) if n >= 2)
 
 
 def with_its_list(sentence: str, sentences: list[str]) -> list[str]:
